@@ -1,0 +1,107 @@
+import type { ConfigIssue } from '../errors.js';
+import type { ServerSpecCheck, Template } from './check-server-spec.js';
+import { findDependencyCycles, type DependencyGraph } from './dependency-graph.js';
+import { PLACEHOLDER_FIELDS, findPlaceholders, type Placeholder } from './placeholders.js';
+import { suggestName } from './suggest-name.js';
+
+const KNOWN_PLACEHOLDERS = '{port}, {host}, {url} and {<server>.port}, {<server>.host}, {<server>.url}';
+
+function unknownServer(name: string, names: readonly string[]): string {
+  const suggestion = suggestName(name, names);
+  return `names no server "${name}"${suggestion === undefined ? '' : `. Did you mean "${suggestion}"?`} Servers: ${names.join(', ')}`;
+}
+
+function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: ReadonlySet<string>, names: readonly string[]): string | undefined {
+  const { key, field } = placeholder;
+  const fieldValid = (PLACEHOLDER_FIELDS as readonly string[]).includes(field);
+  if (placeholder.server === undefined) {
+    if (fieldValid) return undefined;
+    const suggestion = suggestName(field, PLACEHOLDER_FIELDS);
+    return (
+      `has an unknown placeholder \`{${key}}\`${suggestion === undefined ? '' : `. Did you mean \`{${suggestion}}\`?`} ` +
+      `Placeholders are ${KNOWN_PLACEHOLDERS}; write \`{{\` and \`}}\` for literal braces`
+    );
+  }
+  const target = placeholder.server;
+  if (!names.includes(target)) return `has placeholder \`{${key}}\`, which ${unknownServer(target, names)}`;
+  if (!fieldValid) {
+    return `has an unknown placeholder \`{${key}}\`: a server offers \`{${target}.url}\`, \`{${target}.port}\` and \`{${target}.host}\``;
+  }
+  if (target === server) return `has placeholder \`{${key}}\`, which refers to this server itself: write \`{${field}}\``;
+  if (!dependsOn.has(target)) {
+    return `has placeholder \`{${key}}\`: add "${target}" to \`dependsOn\`, so that it is ready (and its ${field} known) before "${server}" starts`;
+  }
+  return undefined;
+}
+
+function checkTemplates(server: string, templates: readonly Template[], dependsOn: ReadonlySet<string>, names: readonly string[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const { path, template } of templates) {
+    let placeholders: Placeholder[];
+    try {
+      placeholders = findPlaceholders(template);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      issues.push({ server, path, message: error.message });
+      continue;
+    }
+    const messages = new Set<string>(); // `{x}{x}` is one problem
+    for (const placeholder of placeholders) {
+      const message = checkPlaceholder(server, placeholder, dependsOn, names);
+      if (message !== undefined) messages.add(message);
+    }
+    for (const message of messages) issues.push({ server, path, message });
+  }
+  return issues;
+}
+
+/**
+ * Checks the rules between servers: `dependsOn` names an existing server other than itself, a `run`
+ * server does not depend on a `worker` server, placeholders are well formed and name servers listed in
+ * `dependsOn`, and no dependency cycle (each reported once, on its first server in config order).
+ * Returns the issues and the dependency graph (existing, non-self dependencies, without duplicates).
+ */
+export function checkReferences(
+  names: readonly string[],
+  checks: ReadonlyMap<string, ServerSpecCheck>,
+): { issues: ConfigIssue[]; graph: DependencyGraph } {
+  const issues: ConfigIssue[] = [];
+  const graph = new Map<string, string[]>();
+  for (const server of names) {
+    const check = checks.get(server);
+    if (check === undefined) continue;
+    const edges: string[] = [];
+    for (const { name, index } of check.dependsOn) {
+      const path = `dependsOn[${index}]`;
+      if (name === server) {
+        issues.push({ server, path, message: 'names the server itself: a server cannot depend on itself' });
+      } else if (!names.includes(name)) {
+        issues.push({ server, path, message: unknownServer(name, names) });
+      } else {
+        if (check.scope === 'run' && checks.get(name)?.scope === 'worker') {
+          issues.push({
+            server,
+            path,
+            message:
+              `names "${name}", which is \`worker\`-scoped (one instance per worker slot), ` +
+              `while "${server}" is \`run\`-scoped (one for the whole run) ` +
+              `and so cannot know which instance to use: make "${server}" \`scope: 'worker'\`, or "${name}" \`scope: 'run'\``,
+          });
+        }
+        if (!edges.includes(name)) edges.push(name);
+      }
+    }
+    graph.set(server, edges);
+    issues.push(...checkTemplates(server, check.templates, new Set(edges), names));
+  }
+  for (const cycle of findDependencyCycles(names, graph)) {
+    issues.push({
+      server: cycle[0],
+      path: 'dependsOn',
+      message:
+        `is part of a dependency cycle: ${cycle.join(' → ')}. ` +
+        'Servers start after their dependencies, so one of these `dependsOn` entries must go',
+    });
+  }
+  return { issues, graph };
+}

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createJiti } from 'jiti';
+import { ConfigError } from '../errors.js';
+import type { ServersConfig } from './types.js';
+
+/** File names looked up, in order, when no config path is given. */
+export const CONFIG_FILE_NAMES = [
+  'servers.config.ts',
+  'servers.config.mts',
+  'servers.config.cts',
+  'servers.config.js',
+  'servers.config.mjs',
+  'servers.config.cjs',
+] as const;
+
+/** A loaded config and where it came from. */
+export interface LoadedConfig {
+  config: ServersConfig;
+  /** Absolute path of the file. */
+  path: string;
+}
+
+/**
+ * Finds the servers config file: `file` (relative to `cwd`) when given, else the first of
+ * {@link CONFIG_FILE_NAMES} in `cwd`. Returns `undefined` when none exists and no `file` was given.
+ * @throws ConfigError when `file` is given but does not exist.
+ */
+export function findConfigFile(options: { file?: string; cwd?: string } = {}): string | undefined {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.file !== undefined) {
+    const path = isAbsolute(options.file) ? options.file : resolve(cwd, options.file);
+    if (!existsSync(path)) throw new ConfigError([{ path: '', message: `config file ${path} does not exist. Check the path you passed.` }]);
+    return path;
+  }
+  return CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
+}
+
+/**
+ * Loads a servers config file (TypeScript or JavaScript, ESM or CommonJS: TypeScript is compiled on the
+ * fly by jiti, so it works from plain Node, Jest and the CLI alike). The file's default export (or
+ * `module.exports`) is the config, as built by `defineServers`; a function export is called and may
+ * be async.
+ *
+ * @throws ConfigError when no file is found (naming where it looked), when the file fails to load
+ *   (with the cause), or when it exports no object.
+ */
+export async function loadServersConfig(options: { file?: string; cwd?: string } = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const path = findConfigFile(options);
+  if (path === undefined) {
+    throw new ConfigError([
+      {
+        path: '',
+        message: `no servers config found in ${cwd} (looked for ${CONFIG_FILE_NAMES.join(', ')}). Create servers.config.ts exporting defineServers({...}) as default, or pass its path.`,
+      },
+    ]);
+  }
+  const jiti = createJiti(pathToFileURL(cwd + '/').href, { moduleCache: false, fsCache: false, interopDefault: true });
+  let loaded: unknown;
+  try {
+    loaded = await jiti.import(path, { default: true });
+  } catch (error) {
+    const wrapped = new ConfigError([{ path: '', message: `could not load ${path}: ${(error as Error).message}` }]);
+    (wrapped as { cause?: unknown }).cause = error;
+    throw wrapped;
+  }
+  if (typeof loaded === 'function') loaded = await (loaded as () => unknown)();
+  if (typeof loaded !== 'object' || loaded === null) {
+    throw new ConfigError([{ path: '', message: `${path} must export a servers config object as its default export (e.g. \`export default defineServers({...})\`).` }]);
+  }
+  return { config: loaded as ServersConfig, path };
+}

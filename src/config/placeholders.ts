@@ -1,0 +1,131 @@
+import type { Endpoint } from '../endpoint.js';
+
+/**
+ * Where one server can be reached, as substituted into placeholders. `host` is never bracketed. An
+ * {@link Endpoint} fits as it is.
+ */
+export interface PlaceholderTarget {
+  host: string;
+  port: number;
+  /** Base URL, IPv6 hosts bracketed, e.g. `http://[::1]:5000`. */
+  url: string;
+}
+
+/** Values for {@link expandPlaceholders}: the server being started, and the servers it depends on. */
+export interface PlaceholderValues {
+  /** The server whose `command`/`env` is expanded: `{port}`, `{host}`, `{url}`. */
+  self: PlaceholderTarget;
+  /** Other servers by name: `{<server>.url}`, `{<server>.port}`, `{<server>.host}`. */
+  servers: Readonly<Record<string, PlaceholderTarget>>;
+}
+
+/** One `{…}` placeholder found in a template. */
+export interface Placeholder {
+  /** Text between the braces, e.g. `port` or `db.url`. */
+  key: string;
+  /** Server named before the first dot (`db` in `db.url`); absent for the server's own `{port}` etc. */
+  server?: string;
+  /** What is asked for: `port`, `host` or `url` when the key is valid; anything else otherwise. */
+  field: string;
+}
+
+/** Fields a placeholder can ask for. */
+export const PLACEHOLDER_FIELDS = ['port', 'host', 'url'] as const;
+
+type Token = { literal: string } | { placeholder: Placeholder };
+
+function parsePlaceholder(key: string): Placeholder {
+  const dot = key.indexOf('.');
+  return dot === -1 ? { key, field: key } : { key, server: key.slice(0, dot), field: key.slice(dot + 1) };
+}
+
+function syntaxError(template: string, index: number, problem: string): TypeError {
+  return new TypeError(
+    `${problem} at index ${index} of ${JSON.stringify(template)}. Placeholders look like \`{port}\` or \`{db.url}\`; ` +
+      'write `{{` and `}}` for literal braces.',
+  );
+}
+
+/** Splits a template into literal text and placeholders, in one left-to-right pass. */
+function tokenize(template: string): Token[] {
+  const tokens: Token[] = [];
+  let literal = '';
+  let index = 0;
+  while (index < template.length) {
+    const char = template[index];
+    const next = template[index + 1];
+    if ((char === '{' && next === '{') || (char === '}' && next === '}')) {
+      literal += char;
+      index += 2;
+    } else if (char === '{') {
+      const close = template.indexOf('}', index + 1);
+      const key = close === -1 ? '' : template.slice(index + 1, close);
+      if (close === -1 || key.includes('{')) throw syntaxError(template, index, 'Unclosed `{`');
+      if (literal) tokens.push({ literal });
+      literal = '';
+      tokens.push({ placeholder: parsePlaceholder(key) });
+      index = close + 1;
+    } else if (char === '}') {
+      throw syntaxError(template, index, 'Unmatched `}`');
+    } else {
+      literal += char;
+      index += 1;
+    }
+  }
+  if (literal) tokens.push({ literal });
+  return tokens;
+}
+
+/**
+ * Lists the placeholders of a template, in order, duplicates included. `{{` and `}}` are literal braces,
+ * not placeholders. Keys are not checked here (an unknown `{PORT}` is returned as `{ key: 'PORT', field:
+ * 'PORT' }`); validation reports them.
+ *
+ * @example findPlaceholders('--db={db.url} --port={port}')
+ *   // [{ key: 'db.url', server: 'db', field: 'url' }, { key: 'port', field: 'port' }]
+ * @throws {TypeError} when a `{` is never closed or a `}` was never opened.
+ */
+export function findPlaceholders(template: string): Placeholder[] {
+  const found: Placeholder[] = [];
+  for (const token of tokenize(template)) if ('placeholder' in token) found.push(token.placeholder);
+  return found;
+}
+
+function lookUp(target: PlaceholderTarget, field: string): string | undefined {
+  if (field === 'port') return String(target.port);
+  if (field === 'host') return target.host;
+  if (field === 'url') return target.url;
+  return undefined;
+}
+
+/**
+ * Replaces `{port}`, `{host}`, `{url}` (the server itself) and `{<server>.port|host|url}` (another
+ * server) in a `command` argument or `env` value, and turns `{{`/`}}` into literal braces. One pass:
+ * substituted values are never expanded again, so a URL holding braces stays as it is. `{host}` is
+ * unbracketed (`::1`); `{url}` brackets IPv6 (`http://[::1]:5000`), as the given `url` does.
+ *
+ * @example expandPlaceholders('--upstream={api.url}', { self, servers: { api } }) === '--upstream=http://127.0.0.1:4100'
+ * @throws {TypeError} on malformed braces, an unknown key, or a server missing from `values.servers`
+ *   (validateConfig rules all of these out for a validated config).
+ */
+export function expandPlaceholders(template: string, values: PlaceholderValues): string {
+  let output = '';
+  for (const token of tokenize(template)) {
+    if ('literal' in token) {
+      output += token.literal;
+      continue;
+    }
+    const { key, server, field } = token.placeholder;
+    const target = server === undefined ? values.self : Object.hasOwn(values.servers, server) ? values.servers[server] : undefined;
+    if (target === undefined) {
+      throw new TypeError(`Placeholder \`{${key}}\` names server "${server ?? ''}", which has no values to substitute.`);
+    }
+    const value = lookUp(target, field);
+    if (value === undefined) {
+      throw new TypeError(`Unknown placeholder \`{${key}}\`: expected {port}, {host}, {url} or {<server>.port|host|url}.`);
+    }
+    output += value;
+  }
+  return output;
+}
+

@@ -1,0 +1,312 @@
+/**
+ * Typed errors. Every error this package throws on purpose is an {@link EphemeralServersError} with a
+ * stable `code` (see docs/errors.md: code → cause → fix) and an explicit `name`, because errors cross
+ * worker boundaries (Vitest and Jest serialise them) where `instanceof` no longer works but `name` and
+ * `code` survive.
+ */
+
+/** Stable error codes. Match on these, not on messages. */
+export type ErrorCode =
+  | 'ES_CONFIG_INVALID'
+  | 'ES_PORT_IN_USE'
+  | 'ES_PORT_ACCESS'
+  | 'ES_PORT_EXHAUSTED'
+  | 'ES_COMMAND_NOT_FOUND'
+  | 'ES_SERVER_EXITED'
+  | 'ES_SERVER_DEAD'
+  | 'ES_START_FAILED'
+  | 'ES_READINESS_TIMEOUT'
+  | 'ES_STOP_FAILED'
+  | 'ES_SERVER_NOT_FOUND'
+  | 'ES_STATE_MISSING'
+  | 'ES_STATE_CORRUPT'
+  | 'ES_STATE_FOREIGN'
+  | 'ES_STATE_VERSION';
+
+/** Base class of every error thrown by ephemeral-servers. */
+export class EphemeralServersError extends Error {
+  /** Stable machine-readable code, e.g. `ES_PORT_IN_USE`. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'EphemeralServersError';
+  }
+}
+
+/** One problem found while validating a server config. */
+export interface ConfigIssue {
+  /** Server name the problem belongs to, when it belongs to one. */
+  server?: string;
+  /** Dotted path of the field inside the server spec, e.g. `readiness.path`; empty for the spec itself. */
+  path: string;
+  /** What is wrong and what to do. */
+  message: string;
+}
+
+/**
+ * The server config is invalid. Thrown once with every problem found (unknown field, empty command,
+ * unknown `dependsOn`, dependency cycle, placeholder naming no server, …), not one at a time.
+ */
+export class ConfigError extends EphemeralServersError {
+  /** Every problem found, in config order. */
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => {
+      const where = [issue.server === undefined ? '' : `server "${issue.server}"`, issue.path ? `field \`${issue.path}\`` : '']
+        .filter(Boolean)
+        .join(', ');
+      return `  - ${where ? `${where}: ` : ''}${issue.message}`;
+    });
+    super(
+      'ES_CONFIG_INVALID',
+      `Invalid servers config (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** The process that holds a port, when it could be found (Linux: `/proc/net/tcp*` and `/proc/<pid>/fd`). */
+export interface PortHolder {
+  pid: number;
+  /** Its command line, space-joined. */
+  command: string;
+}
+
+/** A fixed `port` asked for by a server spec is already bound by another socket. */
+export class PortInUseError extends EphemeralServersError {
+  readonly server: string;
+  readonly host: string;
+  readonly port: number;
+  /** Who holds the port, when it could be found. */
+  readonly holder: PortHolder | undefined;
+
+  constructor(server: string, host: string, port: number, holder?: PortHolder, options?: { cause?: unknown }) {
+    super(
+      'ES_PORT_IN_USE',
+      `Server "${server}": port ${port} on ${host} is already in use${holder ? ` by pid ${holder.pid} (${holder.command})` : ''}. ` +
+        `Stop that process, or omit \`port\` (or set it to 'auto') to get a free port.`,
+      options,
+    );
+    this.name = 'PortInUseError';
+    this.server = server;
+    this.host = host;
+    this.port = port;
+    this.holder = holder;
+  }
+}
+
+/** Binding the port was refused (EACCES), typically a port below 1024 without the privilege. */
+export class PortPermissionError extends EphemeralServersError {
+  readonly server: string;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(server: string, host: string, port: number, options?: { cause?: unknown }) {
+    super(
+      'ES_PORT_ACCESS',
+      `Server "${server}": no permission to bind port ${port} on ${host} (EACCES). ` +
+        `Ports below 1024 need privileges: use a port of 1024 or more, or omit \`port\` to get a free one.`,
+      options,
+    );
+    this.name = 'PortPermissionError';
+    this.server = server;
+    this.host = host;
+    this.port = port;
+  }
+}
+
+/** No free port could be reserved, or a server kept losing its port to others after every retry. */
+export class PortExhaustedError extends EphemeralServersError {
+  readonly server: string;
+  readonly attempts: number;
+
+  constructor(server: string, attempts: number, detail: string, options?: { cause?: unknown }) {
+    super('ES_PORT_EXHAUSTED', `Server "${server}": could not get a port after ${attempts} attempts: ${detail}`, options);
+    this.name = 'PortExhaustedError';
+    this.server = server;
+    this.attempts = attempts;
+  }
+}
+
+/** The executable of a command server does not exist or is not executable (spawn ENOENT / EACCES). */
+export class CommandNotFoundError extends EphemeralServersError {
+  readonly server: string;
+  readonly command: readonly string[];
+
+  constructor(server: string, command: readonly string[], options?: { cause?: unknown }) {
+    super(
+      'ES_COMMAND_NOT_FOUND',
+      `Server "${server}": cannot run \`${command[0] ?? ''}\` (field \`command[0]\`): not found or not executable. ` +
+        `Check the name and the PATH, or give an absolute path. Commands are spawned without a shell.`,
+      options,
+    );
+    this.name = 'CommandNotFoundError';
+    this.server = server;
+    this.command = command;
+  }
+}
+
+/** How a process ended. */
+export interface ExitStatus {
+  /** Exit code, or `null` when a signal ended it. */
+  code: number | null;
+  /** Signal that ended it, or `null` when it exited by itself. */
+  signal: NodeJS.Signals | null;
+}
+
+function describeExit(status: ExitStatus): string {
+  return status.signal === null ? `exit code ${status.code ?? 'unknown'}` : `signal ${status.signal}`;
+}
+
+function formatTail(tail: readonly string[]): string {
+  return tail.length === 0 ? '\n  (no output)' : `\n  last ${tail.length} line(s) of output:\n${tail.map((l) => `  | ${l}`).join('\n')}`;
+}
+
+/** A command server exited before it became ready. Carries its exit status and the end of its output. */
+export class ServerExitedError extends EphemeralServersError {
+  readonly server: string;
+  readonly exit: ExitStatus;
+  /** Last lines of the server's stdout and stderr, interleaved as written. */
+  readonly outputTail: readonly string[];
+  /** Path of the server's full log file, when it has one. */
+  readonly logPath: string | undefined;
+
+  constructor(server: string, exit: ExitStatus, outputTail: readonly string[], logPath?: string) {
+    super(
+      'ES_SERVER_EXITED',
+      `Server "${server}" exited before it was ready (${describeExit(exit)}).${formatTail(outputTail)}${logPath ? `\n  full log: ${logPath}` : ''}`,
+    );
+    this.name = 'ServerExitedError';
+    this.server = server;
+    this.exit = exit;
+    this.outputTail = outputTail;
+    this.logPath = logPath;
+  }
+}
+
+/** A server that was running has died since; asking for it raises this instead of a cascade of ECONNREFUSED. */
+export class ServerDeadError extends EphemeralServersError {
+  readonly server: string;
+  readonly exit: ExitStatus | undefined;
+  readonly outputTail: readonly string[];
+
+  constructor(server: string, exit: ExitStatus | undefined, outputTail: readonly string[]) {
+    super(
+      'ES_SERVER_DEAD',
+      `Server "${server}" died while the run was going on${exit ? ` (${describeExit(exit)})` : ''}.${formatTail(outputTail)}`,
+    );
+    this.name = 'ServerDeadError';
+    this.server = server;
+    this.exit = exit;
+    this.outputTail = outputTail;
+  }
+}
+
+/** A server failed to start for a reason no more specific error covers (e.g. an in-process `listen` error). */
+export class ServerStartError extends EphemeralServersError {
+  readonly server: string;
+
+  constructor(server: string, message: string, options?: { cause?: unknown }) {
+    super('ES_START_FAILED', `Server "${server}": ${message}`, options);
+    this.name = 'ServerStartError';
+    this.server = server;
+  }
+}
+
+/** A server did not pass its readiness probe within `startTimeoutMs`. */
+export class ReadinessTimeoutError extends EphemeralServersError {
+  readonly server: string;
+  /** Description of the probe that was not satisfied, e.g. `http GET http://127.0.0.1:4100/health`. */
+  readonly probe: string;
+  readonly url: string;
+  readonly elapsedMs: number;
+  /** Message of the last failed probe attempt. */
+  readonly lastError: string | undefined;
+  readonly outputTail: readonly string[];
+
+  constructor(fields: {
+    server: string;
+    probe: string;
+    url: string;
+    elapsedMs: number;
+    lastError: string | undefined;
+    outputTail: readonly string[];
+  }) {
+    super(
+      'ES_READINESS_TIMEOUT',
+      `Server "${fields.server}" was not ready after ${fields.elapsedMs} ms: probe ${fields.probe} (${fields.url}) ` +
+        `never passed${fields.lastError ? `; last error: ${fields.lastError}` : ''}. ` +
+        `Raise \`startTimeoutMs\` if it is just slow, or check the probe.${formatTail(fields.outputTail)}`,
+    );
+    this.name = 'ReadinessTimeoutError';
+    this.server = fields.server;
+    this.probe = fields.probe;
+    this.url = fields.url;
+    this.elapsedMs = fields.elapsedMs;
+    this.lastError = fields.lastError;
+    this.outputTail = fields.outputTail;
+  }
+}
+
+/** One or more servers could not be stopped (e.g. EPERM on kill). Every other server was still stopped. */
+export class StopError extends EphemeralServersError {
+  readonly errors: readonly unknown[];
+
+  constructor(errors: readonly unknown[]) {
+    super(
+      'ES_STOP_FAILED',
+      `Could not stop ${errors.length} server(s):\n${errors.map((e) => `  - ${e instanceof Error ? e.message : String(e)}`).join('\n')}`,
+      { cause: errors[0] },
+    );
+    this.name = 'StopError';
+    this.errors = errors;
+  }
+}
+
+/** No server of that name (and slot) is recorded in the state file. */
+export class ServerNotFoundError extends EphemeralServersError {
+  readonly server: string;
+  readonly slot: number | undefined;
+
+  constructor(server: string, slot: number | undefined, known: readonly string[], where: string) {
+    super(
+      'ES_SERVER_NOT_FOUND',
+      `No server "${server}"${slot === undefined ? '' : ` for slot ${slot}`} in ${where}. ` +
+        `Known: ${known.length ? known.join(', ') : '(none)'}. Check the name, or start the server first.`,
+    );
+    this.name = 'ServerNotFoundError';
+    this.server = server;
+    this.slot = slot;
+  }
+}
+
+/** Why a state file was rejected. */
+export type StateFileProblem = 'missing' | 'corrupt' | 'foreign' | 'version';
+
+const STATE_CODES: Record<StateFileProblem, ErrorCode> = {
+  missing: 'ES_STATE_MISSING',
+  corrupt: 'ES_STATE_CORRUPT',
+  foreign: 'ES_STATE_FOREIGN',
+  version: 'ES_STATE_VERSION',
+};
+
+/**
+ * A state file could not be used: `missing` (no path given and `EPHEMERAL_SERVERS_STATE` unset, or no
+ * file there), `corrupt` (not JSON or not our schema), `foreign` (owned by another user), `version`
+ * (written by a newer ephemeral-servers).
+ */
+export class StateFileError extends EphemeralServersError {
+  readonly path: string | undefined;
+  readonly problem: StateFileProblem;
+
+  constructor(problem: StateFileProblem, path: string | undefined, message: string, options?: { cause?: unknown }) {
+    super(STATE_CODES[problem], message, options);
+    this.name = 'StateFileError';
+    this.problem = problem;
+    this.path = path;
+  }
+}

@@ -1,0 +1,256 @@
+import type { NormalizedSpec } from '../config/normalized.js';
+import type { Scope, ServersConfig } from '../config/types.js';
+import { validateConfig } from '../config/index.js';
+import type { Endpoint } from '../endpoint.js';
+import { ServerDeadError, ServerNotFoundError, StopError } from '../errors.js';
+import { isProcessAlive } from '../process/process-identity.js';
+import { readLogTail } from '../process/log-follower.js';
+import { detectWorkerSlot, readState, STATE_ENV, updateState } from '../state/index.js';
+import { stateKey, type StateFile } from '../state/schema.js';
+import { createRun, openRun, removeRunDir, type Run } from './run.js';
+import { startInstance, type StartedInstance } from './start-instance.js';
+
+/** Options of {@link startServers}. */
+export interface StartServersOptions {
+  /**
+   * State file of the run to join. Default: `process.env.EPHEMERAL_SERVERS_STATE`; when that is unset
+   * too, a new run is created (run directory, state file), owned by the returned handle, and its
+   * `stop()` removes it. A created run exports `EPHEMERAL_SERVERS_STATE` to `process.env` (so spawned
+   * servers and child processes inherit it) unless `exportEnv` is `false`.
+   */
+  stateFile?: string;
+  /** @default true */
+  exportEnv?: boolean;
+  /** Start only servers of this scope (their dependencies of the other scope must already run). Default: all. */
+  scope?: Scope;
+  /** Start only these servers (and nothing else; dependencies must be listed or already running). Default: all. */
+  only?: readonly string[];
+  /**
+   * Worker slot of `worker`-scoped instances (1-based). `run`-scoped ones always use slot 0.
+   * @default the detected slot (`VITEST_POOL_ID`, `JEST_WORKER_ID`, `TEST_PARALLEL_INDEX` + 1), else 1
+   */
+  slot?: number;
+  /**
+   * Reuse an instance already recorded in the state file for the same name and slot when it is alive
+   * and the same process (pid + start time); such an instance is not stopped by this handle.
+   * @default false
+   */
+  reuse?: boolean;
+  /** Aborts the start: whatever already started is stopped, and the promise rejects with the reason. */
+  signal?: AbortSignal;
+  /** Directory of cross-process port reservations. @default `<os.tmpdir()>/ephemeral-servers-ports-<uid>` */
+  reservationDir?: string;
+}
+
+/** Running servers, as returned by {@link startServers}. Stop it with `stop()` or `await using`. */
+export interface ServersHandle extends AsyncDisposable {
+  /** The run these servers belong to. */
+  readonly run: Readonly<Run>;
+  /** Endpoints of every server this handle started or reused, by name. */
+  readonly endpoints: Readonly<Record<string, Endpoint>>;
+  /** Per-server time from the start call to ready, in milliseconds (0 for reused ones). */
+  readonly readyMs: Readonly<Record<string, number>>;
+  /**
+   * Endpoint of a server of this handle.
+   * @throws ServerNotFoundError when the handle has no server of that name.
+   */
+  get(name: string): Endpoint;
+  /**
+   * Stops every server this handle started, in reverse dependency order (a server stops before what it
+   * depends on; independent ones in parallel), removing each state entry as its server exits; then
+   * removes the run directory if the handle created the run. Idempotent: later calls return the first
+   * call's promise.
+   * @throws StopError listing the servers that could not be stopped (every other one is still stopped).
+   */
+  stop(): Promise<void>;
+  /**
+   * Hands the command servers over to the run owner: this handle's `stop()` and this process's exit no
+   * longer stop them; the run owner's teardown does. This is how a worker-scoped server outlives the
+   * test file (and worker process) that started it.
+   */
+  detach(): Promise<void>;
+}
+
+/** Stops instances in reverse dependency order: each one after everything that depends on it. */
+async function stopInReverseOrder(instances: readonly StartedInstance[]): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  const stopped = new Map<string, Promise<void>>();
+  const dependents = (name: string) => instances.filter((other) => other.spec.dependsOn.includes(name));
+  const stopOne = (instance: StartedInstance): Promise<void> => {
+    let promise = stopped.get(instance.key);
+    if (promise === undefined) {
+      promise = Promise.all(dependents(instance.spec.name).map(stopOne)).then(() =>
+        instance.stop().catch((error: unknown) => {
+          errors.push(error);
+        }),
+      );
+      stopped.set(instance.key, promise);
+    }
+    return promise;
+  };
+  await Promise.all(instances.map(stopOne));
+  return errors;
+}
+
+function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, dependency: NormalizedSpec, slot: number): Endpoint {
+  const depSlot = dependency.scope === 'run' ? 0 : slot;
+  const entry = state.servers[stateKey(dependency.name, depSlot)];
+  if (entry === undefined) {
+    throw new ServerNotFoundError(dependency.name, depSlot, Object.keys(state.servers), `the run's state file (needed by "${spec.name}")`);
+  }
+  if (entry.status === 'dead' || !isProcessAlive(entry.pid, entry.startTime)) {
+    throw new ServerDeadError(dependency.name, entry.exit as ServerDeadError['exit'], entry.logPath ? readLogTail(entry.logPath) : []);
+  }
+  return entry.endpoint;
+}
+
+/**
+ * Starts servers: validates the config, then starts every server after its dependencies and
+ * independent servers in parallel; each gets a port (see DESIGN.md, "Ports"), passes its readiness
+ * probe, and is recorded in the run's state file.
+ *
+ * A failure stops whatever already started (and removes a run it created) before the promise rejects
+ * with the first error.
+ *
+ * @example
+ * ```ts
+ * await using servers = await startServers(defineServers({
+ *   api: { command: ['node', 'server.js', '--port', '{port}'], readiness: { type: 'http', path: '/health' } },
+ * }));
+ * const res = await fetch(`${servers.get('api').url}/health`);
+ * ```
+ * @throws ConfigError when the config is invalid (every problem listed).
+ * @throws PortInUseError, PortPermissionError, PortExhaustedError, CommandNotFoundError,
+ *   ServerExitedError, ReadinessTimeoutError, ServerStartError for the server that failed.
+ * @throws StateFileError when the state file to join is missing, corrupt, foreign or newer.
+ */
+export async function startServers(config: ServersConfig, options: StartServersOptions = {}): Promise<ServersHandle> {
+  const plan = validateConfig(config);
+  const stateFile = options.stateFile ?? process.env[STATE_ENV];
+  const ownsRun = stateFile === undefined;
+  const run = ownsRun ? await createRun() : await openRun(stateFile);
+  const exportedEnv = ownsRun && options.exportEnv !== false;
+  if (exportedEnv) process.env[STATE_ENV] = run.stateFile;
+  const slot = options.slot ?? detectWorkerSlot() ?? 1;
+
+  const selected = plan.order.filter(
+    (name) => (options.scope === undefined || plan.specs.get(name)?.scope === options.scope) && (options.only === undefined || options.only.includes(name)),
+  );
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const started: StartedInstance[] = [];
+  const reused = new Map<string, Endpoint>();
+  const pending = new Map<string, Promise<Endpoint>>();
+  let state: StateFile | undefined;
+  const loadState = async (): Promise<StateFile> => (state ??= await readState(run.stateFile));
+
+  const startOne = (name: string): Promise<Endpoint> => {
+    let promise = pending.get(name);
+    if (promise) return promise;
+    const spec = plan.specs.get(name)!;
+    promise = (async () => {
+      const instanceSlot = spec.scope === 'run' ? 0 : slot;
+      const dependencies: Record<string, Endpoint> = {};
+      const dependencyKeys: string[] = [];
+      await Promise.all(
+        spec.dependsOn.map(async (depName) => {
+          const dependency = plan.specs.get(depName)!;
+          dependencies[depName] = selected.includes(depName)
+            ? await startOne(depName)
+            : resolveExternalDependency(await loadState(), spec, dependency, slot);
+          dependencyKeys.push(stateKey(depName, dependency.scope === 'run' ? 0 : slot));
+        }),
+      );
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (options.reuse) {
+        const entry = (await readState(run.stateFile)).servers[stateKey(name, instanceSlot)];
+        if (entry && entry.status === 'running' && entry.kind === 'command' && isProcessAlive(entry.pid, entry.startTime)) {
+          reused.set(name, entry.endpoint);
+          return entry.endpoint;
+        }
+      }
+      const instance = await startInstance(spec, {
+        run,
+        slot: instanceSlot,
+        dependencies,
+        dependencyKeys,
+        signal: controller.signal,
+        reservationDir: options.reservationDir,
+      });
+      started.push(instance);
+      return instance.endpoint;
+    })();
+    pending.set(name, promise);
+    return promise;
+  };
+
+  const results = await Promise.allSettled(
+    selected.map((name) =>
+      startOne(name).catch((error: unknown) => {
+        controller.abort(error);
+        throw error;
+      }),
+    ),
+  );
+  options.signal?.removeEventListener('abort', onAbort);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) {
+    await stopInReverseOrder(started);
+    if (ownsRun) {
+      await removeRunDir(run);
+      if (exportedEnv && process.env[STATE_ENV] === run.stateFile) delete process.env[STATE_ENV];
+    }
+    // The first failure aborted the controller with itself as the reason; a caller's abort keeps its own.
+    throw controller.signal.aborted ? controller.signal.reason : failure.reason;
+  }
+
+  const endpoints: Record<string, Endpoint> = {};
+  const readyMs: Record<string, number> = {};
+  for (const name of selected) {
+    const instance = started.find((i) => i.spec.name === name);
+    const endpoint = instance?.endpoint ?? reused.get(name);
+    if (endpoint) endpoints[name] = endpoint;
+    readyMs[name] = instance?.readyMs ?? 0;
+  }
+  let stopping: Promise<void> | undefined;
+  let detached = false;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      // Detached command servers belong to the run owner now; in-process ones cannot outlive us.
+      const errors = await stopInReverseOrder(detached ? started.filter((i) => i.spec.kind === 'in-process') : started);
+      if (ownsRun) {
+        await removeRunDir(run);
+        if (exportedEnv && process.env[STATE_ENV] === run.stateFile) delete process.env[STATE_ENV];
+      }
+      if (errors.length > 0) throw new StopError(errors);
+    })();
+    return stopping;
+  };
+  return {
+    run,
+    endpoints,
+    readyMs,
+    get(name: string): Endpoint {
+      const endpoint = endpoints[name];
+      if (endpoint === undefined) throw new ServerNotFoundError(name, undefined, Object.keys(endpoints), 'this handle');
+      return endpoint;
+    },
+    stop,
+    async detach(): Promise<void> {
+      if (detached) return;
+      detached = true;
+      const keys = started.filter((i) => i.spec.kind === 'command').map((i) => i.key);
+      for (const instance of started) instance.detach();
+      await updateState(run.stateFile, (current) => {
+        for (const key of keys) {
+          const entry = current.servers[key];
+          if (entry) entry.owner = { kind: 'run', pid: current.owner.pid };
+        }
+      });
+    },
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,167 @@
+import { PortExhaustedError } from '../errors.js';
+import { probePort } from './check-port.js';
+import { readEphemeralPortRange, type EphemeralPortRange } from './ephemeral-port-range.js';
+import { listListeningPorts } from './listening-ports.js';
+import { reservePort, type PortReservation } from './port-reservation.js';
+
+/** Options of {@link allocatePort}. */
+export interface AllocatePortOptions {
+  /** Server name, for the error message. @default '' */
+  server?: string;
+  /** Address the port must be free on, as the server will bind it. @default '127.0.0.1' */
+  host?: string;
+  /**
+   * Preferred ports, `[first, last]` inclusive, tried in order before any other port (e.g. a dev
+   * server's `[8000, 8999]`). When none of them can be had, any free port is used
+   * (`fromRange: false`).
+   */
+  range?: readonly [number, number];
+  /** Ports never to return, e.g. ports a server already lost to another process. */
+  exclude?: Iterable<number>;
+  /** Directory of cross-process reservations. @default defaultReservationDir() */
+  reservationDir?: string;
+  /**
+   * Most candidate ports to try in all (each one a reservation and a bind probe), range ports included.
+   * @default the range's size + 100 (100 without a range)
+   */
+  maxAttempts?: number;
+}
+
+/** A port allocated by {@link allocatePort}: free when it was probed, and reserved until released. */
+export interface AllocatedPort extends PortReservation {
+  /** Whether the port comes from the preferred `range`. */
+  readonly fromRange: boolean;
+}
+
+const ATTEMPTS_BEYOND_RANGE = 100;
+/** Range ports found in use by a probe before the rest of the range is checked against `/proc/net/tcp*`. */
+const CROWDED_RANGE_IN_USE = 4;
+
+function checkPortNumber(value: unknown, name: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65_535) {
+    throw new RangeError(`\`${name}\` must be an integer from 1 to 65535, received ${String(value)}`);
+  }
+  return value as number;
+}
+
+function checkRange(range: readonly [number, number] | undefined): readonly [number, number] | undefined {
+  if (range === undefined) return undefined;
+  if (!Array.isArray(range) || range.length !== 2) {
+    throw new TypeError(`\`range\` must be a [first, last] pair of ports, received ${JSON.stringify(range)}`);
+  }
+  const first = checkPortNumber(range[0], 'range[0]');
+  const last = checkPortNumber(range[1], 'range[1]');
+  if (first > last) throw new RangeError(`\`range\` must have first <= last, received [${first}, ${last}]`);
+  return [first, last];
+}
+
+/** A random port of the ephemeral range that `skip` accepts, or `undefined` when there is none. */
+function pickRandomPort(ephemeral: EphemeralPortRange, skip: (port: number) => boolean): number | undefined {
+  const size = ephemeral.last - ephemeral.first + 1;
+  for (let i = 0; i < 32; i++) {
+    const port = ephemeral.first + Math.floor(Math.random() * size);
+    if (!skip(port)) return port;
+  }
+  const offset = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = ephemeral.first + ((offset + i) % size);
+    if (!skip(port)) return port;
+  }
+  return undefined;
+}
+
+/**
+ * Allocates a free TCP port and reserves it across processes, for a server that must be told its
+ * port before it starts. Keep the reservation until the server listens, then release it.
+ *
+ * Every candidate is reserved first ({@link reservePort}) and only then probed with a throwaway bind
+ * ({@link probePort}). Probing an unreserved port, as get-port does, holds it for a moment: a server of
+ * another process binding that port at that moment fails with EADDRINUSE. Reserving first means
+ * the only process that ever binds a reserved port is its holder: no race between cooperating
+ * processes, by construction. Candidates: the `range` in order, then random ports of the kernel's
+ * ephemeral range ({@link readEphemeralPortRange}), the same ports `listen(0)` and get-port would give.
+ * On Linux, once a few range ports proved in use, ports that have a listening socket on any address
+ * (`/proc/net/tcp*`, read once) are skipped without an attempt, which keeps a crowded range cheap.
+ *
+ * @returns the reserved port; `fromRange` says whether it comes from `range`.
+ * @throws PortExhaustedError (`ES_PORT_EXHAUSTED`) when `maxAttempts` candidates were in use, reserved by
+ *   other processes, or not permitted (EACCES), or when no candidate is left.
+ * @throws TypeError / RangeError on invalid options; any unexpected bind error (EADDRNOTAVAIL for a
+ *   `host` that is not local, …) or reservation directory error.
+ */
+export async function allocatePort(options: AllocatePortOptions = {}): Promise<AllocatedPort> {
+  const server = options.server ?? '';
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw new TypeError(`\`host\` must be a non-empty string, received ${JSON.stringify(host)}`);
+  const range = checkRange(options.range);
+  const excluded = new Set<number>();
+  for (const port of options.exclude ?? []) excluded.add(checkPortNumber(port, 'exclude[]'));
+  const rangeSize = range === undefined ? 0 : range[1] - range[0] + 1;
+  const maxAttempts = options.maxAttempts ?? rangeSize + ATTEMPTS_BEYOND_RANGE;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`\`maxAttempts\` must be a positive integer, received ${String(maxAttempts)}`);
+  }
+
+  // Ports seen listening (on any address) in /proc/net/tcp*: read, never bound. Read only once a range
+  // proves crowded, since the read costs about as much as the sockets the machine has.
+  let listening: ReadonlySet<number> | undefined;
+  const tally = { inUse: 0, held: 0, denied: 0 };
+  let attempts = 0;
+  const tryPort = async (port: number): Promise<PortReservation | undefined> => {
+    attempts++;
+    const reservation = await reservePort(port, { dir: options.reservationDir });
+    if (reservation === undefined) {
+      tally.held++;
+      return undefined;
+    }
+    let error: NodeJS.ErrnoException | undefined;
+    try {
+      error = await probePort(host, port);
+    } catch (unexpected) {
+      await reservation.release();
+      throw unexpected;
+    }
+    if (error === undefined) return reservation;
+    await reservation.release();
+    if (error.code === 'EACCES') tally.denied++;
+    else tally.inUse++;
+    return undefined;
+  };
+  const allocated = (reservation: PortReservation, fromRange: boolean): AllocatedPort => ({
+    port: reservation.port,
+    fromRange,
+    release: reservation.release,
+    [Symbol.asyncDispose]: reservation.release,
+  });
+
+  if (range !== undefined) {
+    for (let port = range[0]; port <= range[1] && attempts < maxAttempts; port++) {
+      if (excluded.has(port)) continue;
+      if (listening === undefined && tally.inUse >= CROWDED_RANGE_IN_USE) listening = (await listListeningPorts()) ?? new Set();
+      if (listening?.has(port)) {
+        tally.inUse++;
+        continue;
+      }
+      const reservation = await tryPort(port);
+      if (reservation !== undefined) return allocated(reservation, true);
+    }
+  }
+  const ephemeral = readEphemeralPortRange();
+  const tried = new Set<number>();
+  const skip = (port: number): boolean =>
+    excluded.has(port) || tried.has(port) || listening?.has(port) === true || ephemeral.isReserved(port) || (range !== undefined && port >= range[0] && port <= range[1]);
+  while (attempts < maxAttempts) {
+    const port = pickRandomPort(ephemeral, skip);
+    if (port === undefined) break;
+    tried.add(port);
+    const reservation = await tryPort(port);
+    if (reservation !== undefined) return allocated(reservation, false);
+  }
+  throw new PortExhaustedError(
+    server,
+    attempts,
+    `on ${host}${range === undefined ? '' : ` (range ${range[0]}-${range[1]}, then ${ephemeral.first}-${ephemeral.last})`}, ` +
+      `${tally.inUse} port(s) were in use, ${tally.held} reserved by other processes, ${tally.denied} not permitted (EACCES). ` +
+      `Raise \`maxAttempts\`, widen \`range\`, or free ports.`,
+  );
+}

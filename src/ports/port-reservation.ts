@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { isProcessAlive, readProcessStartTime } from '../process/process-identity.js';
+
+/**
+ * A port reserved across processes: no other process that reserves through the same directory gets it
+ * until {@link PortReservation.release} is called or this process dies. It does not bind the port:
+ * whoever holds the reservation binds it (or spawns the server that does), then releases.
+ */
+export interface PortReservation extends AsyncDisposable {
+  /** The reserved TCP port. */
+  readonly port: number;
+  /** Gives the port up. Idempotent: later calls return the first call's promise. */
+  release(): Promise<void>;
+}
+
+/** Options of {@link reservePort}. */
+export interface ReservePortOptions {
+  /**
+   * Directory of reservations, shared by every process that must not get the same port.
+   * @default defaultReservationDir(): `<os.tmpdir()>/ephemeral-servers-ports-<uid>`
+   */
+  dir?: string;
+}
+
+/**
+ * The machine-wide reservation directory of this user: `<os.tmpdir()>/ephemeral-servers-ports-<uid>`
+ * (`<username>` where there are no uids). Shared by every run and every process of this user.
+ */
+export function defaultReservationDir(): string {
+  return join(tmpdir(), `ephemeral-servers-ports-${process.getuid?.() ?? userInfo().username}`);
+}
+
+/**
+ * On-disk protocol (keep it stable: different versions of this package share the directory).
+ * `<dir>/<port>/` holds one claim file per claimant, named `<pid>-<startTime>-<nonce>` where
+ * `startTime` is field 22 of `/proc/<pid>/stat` (`x` where there is no `/proc`) and `nonce` is hex.
+ * The name is the whole identity, so readers never read a half-written file.
+ */
+const CLAIM_NAME = /^(\d+)-(\d+|x)-([0-9a-f]+)$/;
+
+let ownStartTime: string | undefined | null = null;
+
+function claimName(): string {
+  if (ownStartTime === null) ownStartTime = readProcessStartTime(process.pid);
+  return `${process.pid}-${ownStartTime ?? 'x'}-${randomBytes(6).toString('hex')}`;
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+const checkedDirs = new Map<string, Promise<void>>();
+
+/**
+ * Creates `dir` (mode 0700) or checks that an existing one is a real directory (not a symlink) owned
+ * by this user, so that another user cannot plant or read our claims in a shared temp directory.
+ */
+async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
+    throw new Error(
+      `Port reservation directory ${dir} is ${stats.isDirectory() ? `owned by uid ${stats.uid}, not by this user (uid ${uid})` : 'not a directory'}. ` +
+        `Remove it, or pass another directory (\`reservationDir\`).`,
+    );
+  }
+  if (uid !== undefined && (stats.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+function ensureDirOnce(dir: string): Promise<void> {
+  let checked = checkedDirs.get(dir);
+  if (checked === undefined) {
+    checked = ensurePrivateDir(dir);
+    checkedDirs.set(dir, checked);
+    checked.catch(() => checkedDirs.delete(dir));
+  }
+  return checked;
+}
+
+/** Creates our claim file, re-creating the port directory when a releaser removed it meanwhile. */
+async function createClaim(dir: string, portDir: string, claimPath: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await ensureDirOnce(dir);
+    try {
+      await mkdir(portDir, { mode: 0o700 });
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT' && attempt < 5) {
+        checkedDirs.delete(dir); // the base directory was removed: check it again
+        continue;
+      }
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
+    try {
+      await writeFile(claimPath, '', { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (error) {
+      // ENOENT: a releaser removed the (then empty) port directory between our mkdir and this create.
+      if (errorCode(error) !== 'ENOENT' || attempt >= 5) throw error;
+    }
+  }
+}
+
+/** Removes our claim, then the port directory if it is empty. */
+async function removeClaim(portDir: string, claimPath: string): Promise<void> {
+  try {
+    await unlink(claimPath);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  try {
+    await rmdir(portDir);
+  } catch (error) {
+    // Not empty (another claimant) or already gone: both fine.
+    const code = errorCode(error);
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * Whether a live process other than our claim has a claim in `portDir`. Claims of dead processes (or of
+ * a reused pid whose start time differs) are stale and removed on the way, all of them: a claim name
+ * belongs to one process only, so removing a dead one never removes anyone else's claim.
+ */
+async function hasLiveRival(portDir: string, ownName: string): Promise<boolean> {
+  let rival = false;
+  for (const name of await readdir(portDir)) {
+    if (name === ownName) continue;
+    const match = CLAIM_NAME.exec(name);
+    if (match === null) continue; // not a claim: nothing of ours writes other names here
+    const pid = Number(match[1]);
+    const startTime = match[2] === 'x' ? undefined : match[2];
+    if (isProcessAlive(pid, startTime)) {
+      rival = true;
+      continue;
+    }
+    try {
+      await unlink(join(portDir, name));
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  return rival;
+}
+
+function createReservation(port: number, portDir: string, claimPath: string): PortReservation {
+  let released: Promise<void> | undefined;
+  const release = (): Promise<void> => (released ??= removeClaim(portDir, claimPath));
+  return { port, release, [Symbol.asyncDispose]: release };
+}
+
+/**
+ * Reserves `port` across processes: every process (of this user) that reserves through the same
+ * directory sees the reservation, unlike get-port's in-process lock.
+ *
+ * Algorithm (mutual exclusion without a lock to break): create our own uniquely named claim file in
+ * `<dir>/<port>/`, then list that directory. Any other claim of a live process means the port is held
+ * (or being claimed at the same instant): remove ours and answer `undefined`. Of two simultaneous
+ * claimants at least the later one sees the other, so two never both win (both may lose: the caller
+ * moves on to another port). Claims of dead processes are stale: they are removed and ignored, and
+ * since a claim name is unique to its process, removing one can never remove a live claim; there is
+ * no "break the stale lock" race.
+ *
+ * @param port TCP port, 1–65535.
+ * @returns the reservation, or `undefined` when another live process holds or is claiming the port
+ *   (this process's own earlier reservation of the port counts too).
+ * @throws RangeError when `port` is not an integer in 1–65535.
+ * @throws Error when the directory exists but is not a directory owned by this user; file system
+ *   errors other than the expected races (ENOENT, EEXIST, ENOTEMPTY) are rethrown.
+ */
+export async function reservePort(port: number, options: ReservePortOptions = {}): Promise<PortReservation | undefined> {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RangeError(`\`port\` must be an integer from 1 to 65535, received ${String(port)}`);
+  }
+  const dir = options.dir ?? defaultReservationDir();
+  const portDir = join(dir, String(port));
+  const name = claimName();
+  const claimPath = join(portDir, name);
+  await createClaim(dir, portDir, claimPath);
+  let rival: boolean;
+  try {
+    rival = await hasLiveRival(portDir, name);
+  } catch (error) {
+    await removeClaim(portDir, claimPath);
+    throw error;
+  }
+  if (rival) {
+    await removeClaim(portDir, claimPath);
+    return undefined;
+  }
+  return createReservation(port, portDir, claimPath);
+}

@@ -1,0 +1,107 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { OutputSource } from '../readiness/output-source.js';
+
+/** Lines kept in memory for error messages. */
+export const OUTPUT_TAIL_LINES = 30;
+/** Lines kept while following (what a `log` probe scans); older ones are dropped. */
+const MAX_FOLLOWED_LINES = 50_000;
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Follows a server's log file (its stdout and stderr both go to that file, through a file descriptor,
+ * never a pipe: see DESIGN.md, "Per-worker servers"). Reading is lazy and synchronous: every access to
+ * {@link lines} pulls what was appended since the last one, so a readiness probe always sees the
+ * newest output without a timer of its own.
+ */
+export class LogFollower implements OutputSource {
+  readonly path: string;
+  #fd: number | undefined;
+  #position = 0;
+  #partial = '';
+  #lines: string[] = [];
+  #dropped = 0;
+  readonly #decoder = new TextDecoder();
+
+  constructor(path: string) {
+    this.path = path;
+    this.#fd = openSync(path, 'r');
+  }
+
+  /** Every complete line seen so far (up to the last 50 000), oldest first. */
+  get lines(): readonly string[] {
+    this.#pull();
+    return this.#lines;
+  }
+
+  /**
+   * Complete lines whose 0-based index (counted from the first line ever written) is `index` or more:
+   * the `OutputSource` a `log` probe reads.
+   */
+  linesFrom(index: number): readonly string[] {
+    this.#pull();
+    return this.#lines.slice(Math.max(0, index - this.#dropped));
+  }
+
+  /** Number of lines dropped from the front of {@link lines} because of the cap. */
+  get droppedLines(): number {
+    return this.#dropped;
+  }
+
+  /** The last `count` lines, including a last line not yet ended by a newline. */
+  tail(count: number = OUTPUT_TAIL_LINES): string[] {
+    this.#pull();
+    const all = this.#partial ? [...this.#lines, this.#partial] : this.#lines;
+    return all.slice(-count);
+  }
+
+  /** Stops following and closes the file. {@link tail} keeps answering with what was read. */
+  close(): void {
+    this.#pull();
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #pull(): void {
+    if (this.#fd === undefined) return;
+    const size = fstatSync(this.#fd).size;
+    if (size <= this.#position) return;
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - this.#position));
+    while (this.#position < size) {
+      const read = readSync(this.#fd, buffer, 0, Math.min(buffer.length, size - this.#position), this.#position);
+      if (read === 0) break;
+      this.#position += read;
+      const text = this.#partial + this.#decoder.decode(buffer.subarray(0, read), { stream: true });
+      const parts = text.split(/\r?\n/);
+      this.#partial = parts.pop() ?? '';
+      for (const line of parts) this.#lines.push(line);
+    }
+    if (this.#lines.length > MAX_FOLLOWED_LINES) {
+      const excess = this.#lines.length - MAX_FOLLOWED_LINES;
+      this.#lines.splice(0, excess);
+      this.#dropped += excess;
+    }
+  }
+}
+
+/** Reads the last `count` lines of a log file (at most its last 64 KiB), or `[]` when it is gone. */
+export function readLogTail(path: string, count: number = OUTPUT_TAIL_LINES): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, CHUNK_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    if (size > length) lines.shift();
+    return lines.slice(-count);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessAlive, isProcessGroupAlive } from './process-identity.js';
+
+/** A process group to stop, as recorded when its leader was spawned. */
+export interface ProcessGroupTarget {
+  /** Pid of the group leader (the spawned command). */
+  pid: number;
+  /** Process group id; equals `pid` for servers spawned by this package. */
+  pgid: number;
+  /** Start time of the leader (see process-identity.ts); when given, a reused pid is never signalled. */
+  startTime?: string | undefined;
+}
+
+/** How a stop went. */
+export interface StopOutcome {
+  /** Whether SIGKILL was needed after `stopTimeoutMs`. */
+  forced: boolean;
+  /** Whether anything was still running when the stop began. */
+  wasRunning: boolean;
+}
+
+/**
+ * Poll intervals while waiting for a group to empty: from 1 ms, ×1.5, capped at 20 ms. These timers are
+ * ref'd on purpose: a caller awaiting a stop must not see its process exit with the stop half done.
+ */
+const POLL = { initialMs: 1, factor: 1.5, maxMs: 20 } as const;
+
+/**
+ * Sends `signal` to every process of the group (`kill(-pgid, signal)`, see kill(2)), ignoring a group
+ * that is already gone. Returns whether the signal was delivered.
+ */
+export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/**
+ * Resolves `true` once every live member of the group is gone, or `false` after `timeoutMs`.
+ * `wake` (e.g. the leader's exit) triggers an immediate check instead of waiting for the next poll.
+ */
+export async function waitForProcessGroupExit(pgid: number, timeoutMs: number, wake?: Promise<unknown>): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  let intervalMs: number = POLL.initialMs;
+  let woken = false;
+  void wake?.then(() => {
+    woken = true;
+  });
+  for (;;) {
+    if (!isProcessGroupAlive(pgid)) return true;
+    const remainingMs = deadline - performance.now();
+    if (remainingMs <= 0) return false;
+    const delay = Math.min(intervalMs, remainingMs);
+    const controller = new AbortController();
+    const timer = sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
+    await (wake && !woken ? Promise.race([timer, wake]) : timer);
+    controller.abort();
+    intervalMs = Math.min(intervalMs * POLL.factor, POLL.maxMs);
+  }
+}
+
+/**
+ * Graceful shutdown of a whole process group: `signal` to the group, wait up to `stopTimeoutMs` for
+ * every member to exit, then SIGKILL to the group and wait again (SIGKILL cannot be ignored, so that
+ * wait is short). A grandchild that stayed in the group dies with it; one that called `setsid()` has
+ * left the group and is out of reach, as with every group-based tool.
+ *
+ * Identity: when the leader is alive but its start time differs from `target.startTime`, the pid was
+ * reused by an unrelated process, and nothing is signalled.
+ *
+ * @param options.exited resolves when the leader exits (a child's `exit` event): makes the stop return
+ *   as soon as that happens rather than at the next poll.
+ * @throws Error (EPERM) when the group belongs to another user.
+ */
+export async function stopProcessGroup(
+  target: ProcessGroupTarget,
+  options: { signal: NodeJS.Signals; stopTimeoutMs: number; exited?: Promise<unknown> },
+): Promise<StopOutcome> {
+  if (target.startTime !== undefined && isProcessAlive(target.pid) && !isProcessAlive(target.pid, target.startTime)) {
+    return { forced: false, wasRunning: false };
+  }
+  if (!isProcessGroupAlive(target.pgid)) return { forced: false, wasRunning: false };
+  signalProcessGroup(target.pgid, options.signal);
+  if (await waitForProcessGroupExit(target.pgid, options.stopTimeoutMs, options.exited)) {
+    return { forced: false, wasRunning: true };
+  }
+  signalProcessGroup(target.pgid, 'SIGKILL');
+  await waitForProcessGroupExit(target.pgid, 10_000, options.exited);
+  return { forced: true, wasRunning: true };
+}

@@ -1,0 +1,54 @@
+import type { Endpoint } from '../endpoint.js';
+import { ServerDeadError, ServerNotFoundError, type ExitStatus } from '../errors.js';
+import { stateKey, type StateFile } from './schema.js';
+import { readState, readStateSync } from './state-file.js';
+import { resolveStatePath } from './state-path.js';
+import { detectWorkerSlot } from './worker-slot.js';
+
+/** Options of {@link getEndpoint}. */
+export interface GetEndpointOptions {
+  /**
+   * Slot of the instance: 0 for a `run`-scoped server, 1..N for a `worker`-scoped one.
+   * @default the run-scoped instance if there is one, else the current worker's slot (see `detectWorkerSlot`)
+   */
+  slot?: number;
+  /** The state file. @default process.env.EPHEMERAL_SERVERS_STATE */
+  stateFile?: string;
+}
+
+/**
+ * The endpoint of a running server, from the run's state file (read without locking).
+ *
+ * @param name Server name, as in the config.
+ * @throws {@link ServerNotFoundError} when no such instance is recorded (the message lists the known ones).
+ * @throws {@link ServerDeadError} when it is recorded as dead (with its exit status; no output tail).
+ * @throws `StateFileError` as `readState` does; `RangeError` for an invalid `slot` or slot variable.
+ */
+export async function getEndpoint(name: string, options: GetEndpointOptions = {}): Promise<Endpoint> {
+  const path = resolveStatePath(options.stateFile);
+  return findEndpoint(await readState(path), name, options.slot, path);
+}
+
+/** Synchronous {@link getEndpoint}. Same errors. */
+export function getEndpointSync(name: string, options: GetEndpointOptions = {}): Endpoint {
+  const path = resolveStatePath(options.stateFile);
+  return findEndpoint(readStateSync(path), name, options.slot, path);
+}
+
+/**
+ * Picks the endpoint of `name` out of a state already read; see {@link getEndpoint} for how the slot is
+ * chosen and what is thrown.
+ *
+ * @param where Where the state comes from (its path), for messages.
+ */
+export function findEndpoint(state: StateFile, name: string, slot: number | undefined, where: string): Endpoint {
+  if (slot !== undefined && (!Number.isInteger(slot) || slot < 0)) {
+    throw new RangeError(`\`slot\` must be a non-negative integer, got ${String(slot)}`);
+  }
+  const runScoped = state.servers[stateKey(name, 0)];
+  const wanted = slot ?? (runScoped ? 0 : detectWorkerSlot());
+  const entry = wanted === undefined ? undefined : state.servers[stateKey(name, wanted)];
+  if (!entry) throw new ServerNotFoundError(name, wanted, Object.keys(state.servers).sort(), where);
+  if (entry.status === 'dead') throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, []);
+  return { ...entry.endpoint };
+}

@@ -1,0 +1,136 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CommandNotFoundError,
+  ConfigError,
+  defineServers,
+  PortInUseError,
+  ReadinessTimeoutError,
+  RUN_DIR_PREFIX,
+  ServerExitedError,
+  startServers,
+} from '../../src/index.js';
+import { isLive, pidsInLog } from '../helpers/processes.js';
+
+const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
+const eaccesScript = fileURLToPath(new URL('../fixtures/lifecycle-eacces.ts', import.meta.url));
+
+// Run directories go under os.tmpdir(), which reads TMPDIR: a private one per test, so that runs of
+// test files running in parallel are not counted.
+const originalTmp = process.env.TMPDIR;
+let privateTmp: string;
+beforeEach(async () => {
+  privateTmp = await mkdtemp(join(tmpdir(), 'es-bad-input-'));
+  process.env.TMPDIR = privateTmp;
+});
+afterEach(async () => {
+  if (originalTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = originalTmp;
+  await rm(privateTmp, { recursive: true, force: true });
+});
+
+function runDirs(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith(RUN_DIR_PREFIX));
+}
+
+async function listen(host = '127.0.0.1'): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return server;
+}
+
+describe('bad input', () => {
+  it('rejects an invalid config with one ConfigError listing every problem', async () => {
+    const error = await startServers({
+      api: { command: [], dependsOn: ['nope'] },
+      web: { command: ['node'], stopTimeout: 5 } as never,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues;
+    expect(issues.map((i) => `${i.server}:${i.path}`)).toEqual(expect.arrayContaining(['api:command', 'api:dependsOn[0]', 'web:stopTimeout']));
+  });
+
+  it('names a command that does not exist (ENOENT)', async () => {
+    const error = await startServers(defineServers({ ghost: { command: ['definitely-not-a-command-xyz', '--port', '{port}'] } })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandNotFoundError);
+    expect(error).toMatchObject({ code: 'ES_COMMAND_NOT_FOUND', server: 'ghost' });
+    expect((error as Error).message).toContain('definitely-not-a-command-xyz');
+    expect(runDirs()).toEqual([]);
+  });
+
+  it('says which process holds a fixed port that is in use', async () => {
+    const holder = await listen();
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const error = await startServers(defineServers({ api: { command: ['node', serverScript, '--port', '{port}'], port } })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PortInUseError);
+      expect(error).toMatchObject({ code: 'ES_PORT_IN_USE', server: 'api', port, holder: { pid: process.pid } });
+      expect((error as Error).message).toContain(`pid ${process.pid}`);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('reports EACCES for a privileged port without permission', () => {
+    // We run as root on CI; the check runs as an unprivileged user (uid 65534).
+    const isRoot = process.getuid?.() === 0;
+    const home = join(privateTmp, 'nobody');
+    mkdirSync(home);
+    chmodSync(privateTmp, 0o755);
+    chmodSync(home, 0o777);
+    const result = spawnSync(process.execPath, ['--import', 'tsx', eaccesScript], {
+      encoding: 'utf8',
+      ...(isRoot ? { uid: 65534, gid: 65534 } : {}),
+      env: { ...process.env, HOME: home, TMPDIR: home },
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ name: 'PortPermissionError', code: 'ES_PORT_ACCESS', port: 80 });
+  });
+
+  it('fails at once with the exit code and output of a server that crashes at boot', async () => {
+    const error = await startServers(defineServers({ crashy: { command: ['node', serverScript, '--crash', '--name', 'crashy'] } })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerExitedError);
+    expect(error).toMatchObject({ code: 'ES_SERVER_EXITED', server: 'crashy', exit: { code: 3, signal: null } });
+    expect((error as ServerExitedError).outputTail.join('\n')).toContain('crashy: fatal: config file missing');
+    expect((error as Error).message).toContain('fatal: config file missing');
+  });
+
+  it('times out a server that never becomes ready, naming probe, URL and output, and kills it', async () => {
+    const error = await startServers(
+      defineServers({ mute: { command: ['node', serverScript, '--no-listen', '--name', 'mute'], startTimeoutMs: 500, readiness: { type: 'http', path: '/health' } } }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReadinessTimeoutError);
+    const timeout = error as ReadinessTimeoutError;
+    expect(timeout).toMatchObject({ code: 'ES_READINESS_TIMEOUT', server: 'mute' });
+    expect(timeout.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    expect(timeout.probe).toContain('/health');
+    expect(timeout.elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(timeout.lastError).toMatch(/ECONNREFUSED/);
+    const [pid] = timeout.outputTail.join('\n').match(/mute booting pid=(\d+)/)?.slice(1).map(Number) ?? [];
+    expect(pid).toBeGreaterThan(0);
+    expect(isLive(pid!)).toBe(false);
+  });
+
+  it('stops what already started when another server fails, and leaves no run directory', async () => {
+    const pidFile = join(await mkdtemp(join(tmpdir(), 'es-bad-')), 'pids.txt');
+    const error = await startServers(
+      defineServers({
+        ok: { command: ['node', serverScript, '--port', '{port}', '--name', 'ok', '--grandchild', '--pid-file', pidFile] },
+        bad: { command: ['node', serverScript, '--crash', '--name', 'bad'], dependsOn: ['ok'] },
+        after: { command: ['node', serverScript, '--port', '{port}'], dependsOn: ['bad'] },
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerExitedError);
+    expect(error).toMatchObject({ server: 'bad' });
+    const pids = [...pidsInLog(pidFile, 'ok'), ...pidsInLog(pidFile, 'grandchild')];
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(isLive)).toEqual([]);
+    expect(runDirs()).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defineServers, readState, startServers } from '../../src/index.js';
+import { isLive, pidsInLog, waitUntilGone } from '../helpers/processes.js';
+
+const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'es-shutdown-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function server(name: string, ...extra: string[]): string[] {
+  return ['node', serverScript, '--port', '{port}', '--name', name, '--record', join(dir, 'order.txt'), ...extra];
+}
+
+describe('shutdown', () => {
+  it('stops a chain a ← b ← c in reverse dependency order: c, b, a', async () => {
+    const servers = await startServers(
+      defineServers({
+        a: { command: server('a') },
+        b: { command: server('b'), dependsOn: ['a'] },
+        c: { command: server('c'), dependsOn: ['b'] },
+        // Independent of the chain: may stop at any time.
+        d: { command: server('d') },
+      }),
+    );
+    await servers.stop();
+    const order = readFileSync(join(dir, 'order.txt'), 'utf8').trim().split('\n').filter((n) => n !== 'd');
+    expect(order).toEqual(['c', 'b', 'a']);
+  });
+
+  it('SIGKILLs a server that ignores SIGTERM once stopTimeoutMs has passed', async () => {
+    const servers = await startServers(defineServers({ stubborn: { command: server('stubborn', '--ignore-sigterm'), stopTimeoutMs: 300 } }));
+    const { pid } = (await readState(servers.run.stateFile)).servers['stubborn@0']!;
+    await servers.stop();
+    expect(isLive(pid)).toBe(false);
+    // It did get (and ignore) the graceful signal first.
+    expect(readFileSync(join(dir, 'order.txt'), 'utf8')).toBe('stubborn\n');
+  });
+
+  it('leaves no grandchild behind', async () => {
+    const servers = await startServers(defineServers({ parent: { command: server('parent', '--grandchild') } }));
+    const entry = (await readState(servers.run.stateFile)).servers['parent@0']!;
+    const [grandchild] = pidsInLog(entry.logPath!, 'grandchild');
+    expect(grandchild).toBeGreaterThan(0);
+    expect(isLive(grandchild!)).toBe(true);
+    await servers.stop();
+    // stop() resolves only when the whole process group is gone.
+    expect([entry.pid, grandchild!].filter(isLive)).toEqual([]);
+  });
+
+  it('closes an in-process server promptly despite an open keep-alive connection', async () => {
+    const servers = await startServers(
+      // A hang in close() would hit the 60 s stopTimeoutMs and then the test timeout.
+      defineServers({ api: { app: () => (_req, res) => res.end('ok'), stopTimeoutMs: 60_000 } }),
+    );
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => {
+      request(servers.get('api').url, { agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+    await servers.stop();
+    agent.destroy();
+  });
+
+  it('stops every server, even when several stop at once', async () => {
+    const servers = await startServers(
+      defineServers(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`s${i}`, { command: server(`s${i}`) }]))),
+    );
+    const pids = Object.values((await readState(servers.run.stateFile)).servers).map((e) => e.pid);
+    await servers.stop();
+    expect(await waitUntilGone(pids, 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** A fixture script running under tsx in a child process. */
+export interface FixtureProcess {
+  child: ChildProcess;
+  /** Resolves when the fixture printed `ready`. */
+  ready: Promise<void>;
+  /** Resolves when it exited, with everything it printed after `ready`. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `test/fixtures/<name>` with `node --import tsx`; its stdin is a pipe. */
+export function runFixture(name: string, args: readonly string[]): FixtureProcess {
+  const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (stdout.startsWith('ready\n')) markReady();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        markReady();
+        resolve({ code, signal, stdout: stdout.replace(/^ready\n/, ''), stderr });
+      });
+    },
+  );
+  return { child, ready, exited };
+}
+
+/** The last JSON line a fixture printed. */
+export function lastJsonLine<T>(stdout: string): T {
+  const line = stdout.trim().split('\n').at(-1);
+  if (line === undefined) throw new Error('fixture printed nothing');
+  return JSON.parse(line) as T;
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * One entry per subpath export (see package.json `exports`), plus the CLI and the reaper, which are
+ * run as scripts. get-port is ESM-only, so it is bundled: the CommonJS build must not `require()` an ES
+ * module (that only works from Node 20.19 on, and not under every loader). Test runners and supertest
+ * stay external: they are the user's (optional peer dependencies).
+ */
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    vitest: 'src/adapters/vitest/index.ts',
+    'vitest-setup': 'src/adapters/vitest/setup.ts',
+    jest: 'src/adapters/jest/index.ts',
+    'jest-environment': 'src/adapters/jest/environment.ts',
+    'jest-global-setup': 'src/adapters/jest/global-setup.ts',
+    'jest-global-teardown': 'src/adapters/jest/global-teardown.ts',
+    playwright: 'src/adapters/playwright/index.ts',
+    supertest: 'src/adapters/supertest.ts',
+    cli: 'src/cli/index.ts',
+    reaper: 'src/reaper/reaper-main.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  // No clean: overwriting in place keeps dist/ usable by a test run while another build runs.
+  clean: false,
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  splitting: true,
+  noExternal: ['get-port'],
+  external: ['vitest', 'jest-environment-node', '@jest/environment', '@playwright/test', 'supertest'],
+  shims: true,
+});
