@@ -2,9 +2,8 @@ import { defineConfig } from 'tsup';
 
 /**
  * One entry per subpath export (see package.json `exports`), plus the CLI and the reaper, which are
- * run as scripts. get-port is ESM-only, so it is bundled: the CommonJS build must not `require()` an ES
- * module (that only works from Node 20.19 on, and not under every loader). Test runners and supertest
- * stay external: they are the user's (optional peer dependencies).
+ * run as scripts. Test runners and supertest stay external: they are the user's (optional peer
+ * dependencies).
  */
 export default defineConfig({
   entry: {
@@ -28,7 +27,6 @@ export default defineConfig({
   platform: 'node',
   sourcemap: true,
   splitting: true,
-  noExternal: ['get-port'],
   external: ['vitest', 'jest-environment-node', '@jest/environment', '@playwright/test', 'supertest'],
   shims: true,
 });

@@ -9,6 +9,8 @@ export interface ReclaimSafeLockFs {
   readonly fs: object;
   /** Whether this acquisition removed a stale lock (its holder died, or stopped refreshing it). */
   readonly reclaimedStale: boolean;
+  /** Whether this acquisition found the lock held by someone else at least once. */
+  readonly contended: boolean;
 }
 
 /**
@@ -130,6 +132,9 @@ export function createReclaimSafeLockFs(lockPath: string, staleMs: number): Recl
     get reclaimedStale() {
       return reclaimedStale;
     },
+    get contended() {
+      return judgedIdentity !== undefined;
+    },
   };
 }
 
@@ -139,5 +144,5 @@ export function createReclaimSafeLockFs(lockPath: string, staleMs: number): Recl
  * without a change, so two directories sharing an inode differ in ctime by far more than its granularity.
  */
 function identityOf(stats: fs.Stats): string {
-  return `${stats.dev}`;
+  return `${stats.dev}:${stats.ino}:${stats.birthtimeMs}:${stats.ctimeMs}`;
 }

@@ -40,6 +40,8 @@ export interface HeldStateLock {
 
 /** Per resolved path, the end of this process's queue of holders. */
 const queues = new Map<string, Promise<void>>();
+/** Per resolved path, when this process last released a lock that others were waiting for. */
+const contendedReleases = new Map<string, number>();
 
 /**
  * Runs `fn` while holding the cross-process lock of `path` (a `proper-lockfile` directory,
@@ -47,7 +49,8 @@ const queues = new Map<string, Promise<void>>();
  *
  * Calls for the same path in one process queue up first, so each process has at most one waiter
  * polling the lock. Waiting polls every 1 to 25 ms (randomised exponential backoff) until
- * `timeoutMs`. Nothing here keeps the process alive once `fn` settles: `proper-lockfile`'s refresh
+ * `timeoutMs`. A process that takes the lock again right after releasing one others were waiting for
+ * first pauses a random 0 to 25 ms, so that it cannot starve the waiters, who are asleep between polls. Nothing here keeps the process alive once `fn` settles: `proper-lockfile`'s refresh
  * timer is `unref()`'d and cleared on release; only the retry timers of a pending acquisition are
  * active, while the caller is awaiting it.
  *
@@ -92,6 +95,10 @@ async function lockAndRun<T>(
   timeoutMs: number,
 ): Promise<T> {
   const lockPath = `${file}.lock`;
+  const releasedAt = contendedReleases.get(file);
+  if (releasedAt !== undefined && performance.now() - releasedAt < MAX_RETRY_INTERVAL_MS) {
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, Math.random() * MAX_RETRY_INTERVAL_MS));
+  }
   const lockFs = createReclaimSafeLockFs(lockPath, staleMs);
   const controller = new AbortController();
   let release: () => Promise<void>;
@@ -130,6 +137,8 @@ async function lockAndRun<T>(
       // Already released because it was compromised: the signal says so.
       if ((error as NodeJS.ErrnoException).code !== 'ERELEASED') throw error;
     });
+    if (lockFs.contended) contendedReleases.set(file, performance.now());
+    else contendedReleases.delete(file);
   }
   controller.signal.throwIfAborted();
   return result;

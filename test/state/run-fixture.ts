@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CompiledFixtures } from './compile-fixtures.js';
 
 /** A fixture script running under tsx in a child process. */
 export interface FixtureProcess {
@@ -10,10 +11,15 @@ export interface FixtureProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `test/fixtures/<name>` with `node --import tsx`; its stdin is a pipe. */
-export function runFixture(name: string, args: readonly string[]): FixtureProcess {
-  const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Starts `test/fixtures/<name>` with `node --import tsx`, or its compiled JavaScript with plain `node`
+ * (see `compileFixtures`); its stdin is a pipe.
+ */
+export function runFixture(name: string, args: readonly string[], compiled?: CompiledFixtures): FixtureProcess {
+  const nodeArgs = compiled
+    ? [compiled.pathOf(name)]
+    : ['--import', 'tsx', fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let markReady!: () => void;

@@ -1,2 +1,118 @@
-// Placeholder: filled in by its issue.
-export {};
+/**
+ * `ephemeral-servers/jest/environment`: a Jest test environment (Node) with the run's servers.
+ *
+ * ```js
+ * // jest.config.js
+ * module.exports = {
+ *   globalSetup: 'ephemeral-servers/jest/global-setup',
+ *   globalTeardown: 'ephemeral-servers/jest/global-teardown',
+ *   testEnvironment: 'ephemeral-servers/jest/environment',
+ * };
+ * ```
+ */
+import * as jestEnvironmentNode from 'jest-environment-node';
+import { loadServersConfig } from '../../config/load-config.js';
+import type { ServersConfig } from '../../config/types.js';
+import type { Endpoint } from '../../endpoint.js';
+import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
+import { readState } from '../../state/state-file.js';
+import { resolveStatePath } from '../../state/state-path.js';
+import { detectWorkerSlot } from '../../state/worker-slot.js';
+import { resolveConfigFile } from './config-file.js';
+import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './exposed-endpoints.js';
+
+// jest-environment-node is CommonJS in Jest 29 and dual in Jest 30: take `TestEnvironment` from
+// wherever this module system put it.
+type NodeEnvironmentClass = typeof jestEnvironmentNode.TestEnvironment;
+const moduleValue = jestEnvironmentNode as unknown as { TestEnvironment?: NodeEnvironmentClass; default?: NodeEnvironmentClass & { TestEnvironment?: NodeEnvironmentClass } };
+const NodeTestEnvironment: NodeEnvironmentClass = moduleValue.TestEnvironment ?? moduleValue.default?.TestEnvironment ?? moduleValue.default!;
+
+/** Configs already loaded by this worker process, by file: a worker runs many test files. */
+const loadedConfigs = new Map<string, Promise<ServersConfig>>();
+
+function loadConfigOnce(rootDir: string): Promise<ServersConfig> {
+  const file = resolveConfigFile(rootDir);
+  const key = file ?? `<none in ${rootDir}>`;
+  let loading = loadedConfigs.get(key);
+  if (loading === undefined) {
+    loading = loadServersConfig({ file, cwd: rootDir }).then((loaded) => loaded.config);
+    // A failed load is retried by the next test file rather than cached.
+    loading.catch(() => loadedConfigs.delete(key));
+    loadedConfigs.set(key, loading);
+  }
+  return loading;
+}
+
+/**
+ * The Jest worker slot (1-based): `JEST_WORKER_ID`, which Jest sets in each worker and to `'1'` with
+ * `--runInBand`. Other runners' slot variables are ignored on purpose: Jest started from a Vitest
+ * worker still inherits `VITEST_POOL_ID`.
+ */
+function jestWorkerSlot(): number {
+  return detectWorkerSlot({ JEST_WORKER_ID: process.env.JEST_WORKER_ID }) ?? 1;
+}
+
+/**
+ * Jest test environment: `jest-environment-node`'s `TestEnvironment`, plus the run's servers.
+ *
+ * In `setup()`, before the test file runs, it joins the run of the global setup
+ * (`EPHEMERAL_SERVERS_STATE`), loads the same servers config (`EPHEMERAL_SERVERS_CONFIG`, set by the
+ * global setup), and starts this slot's `worker`-scoped servers: command servers are started by the
+ * first test file of a slot (`JEST_WORKER_ID`) and reused by the next ones, even across worker
+ * restarts, and are handed over to the run, which stops them at the global teardown; in-process ones
+ * live in the worker process and stop with the test file. Two slots never share an instance.
+ *
+ * The test file then sees every endpoint (the `run`-scoped ones and its slot's `worker`-scoped ones),
+ * by server name: through `getServer(name)` / `getServers()` from `ephemeral-servers/jest`, or the
+ * global `servers` (a frozen object).
+ *
+ * @throws StateFileError `ES_STATE_MISSING` from `setup()` when the global setup did not run.
+ * @throws ConfigError, or the start error of a `worker`-scoped server: the test file fails with it.
+ */
+export class EphemeralServersEnvironment extends NodeTestEnvironment {
+  readonly #rootDir: string;
+  #handle: ServersHandle | undefined;
+
+  constructor(...args: ConstructorParameters<NodeEnvironmentClass>) {
+    super(...args);
+    this.#rootDir = args[0].projectConfig.rootDir;
+  }
+
+  override async setup(): Promise<void> {
+    await super.setup();
+    const stateFile = resolveStatePath();
+    const config = await loadConfigOnce(this.#rootDir);
+    const endpoints: Record<string, Endpoint> = {};
+    for (const entry of Object.values((await readState(stateFile)).servers)) {
+      if (entry.endpoint.slot === 0 && entry.status === 'running') endpoints[entry.endpoint.name] = entry.endpoint;
+    }
+    if (Object.values(config).some((spec) => spec.scope === 'worker')) {
+      this.#handle = await startServers(config, { stateFile, scope: 'worker', slot: jestWorkerSlot(), reuse: true, exportEnv: false });
+      await this.#handle.detach();
+      Object.assign(endpoints, this.#handle.endpoints);
+    }
+    this.#expose(endpoints);
+  }
+
+  override async teardown(): Promise<void> {
+    try {
+      // Detached: stops only this file's in-process servers; command servers belong to the run.
+      await this.#handle?.stop();
+    } finally {
+      this.#handle = undefined;
+      await super.teardown();
+    }
+  }
+
+  /** Puts the endpoints on the test's global, as objects of the test's own realm, frozen. */
+  #expose(endpoints: Record<string, Endpoint>): void {
+    const testGlobal = this.global as unknown as typeof globalThis & Record<PropertyKey, unknown>;
+    const copy = testGlobal.JSON.parse(JSON.stringify(endpoints)) as Record<string, Endpoint>;
+    for (const endpoint of Object.values(copy)) testGlobal.Object.freeze(endpoint);
+    testGlobal.Object.freeze(copy);
+    testGlobal[ENDPOINTS_KEY] = copy;
+    testGlobal[SERVERS_GLOBAL] = copy;
+  }
+}
+
+export default EphemeralServersEnvironment;

@@ -1,2 +1,71 @@
-// Placeholder: filled in by its issue.
-export {};
+/**
+ * `ephemeral-servers/jest/global-setup`: Jest `globalSetup` module that owns the run.
+ *
+ * ```js
+ * // jest.config.js
+ * module.exports = {
+ *   globalSetup: 'ephemeral-servers/jest/global-setup',
+ *   globalTeardown: 'ephemeral-servers/jest/global-teardown',
+ *   testEnvironment: 'ephemeral-servers/jest/environment',
+ * };
+ * ```
+ */
+import { startRun } from '../../lifecycle/start-run.js';
+import { CONFIG_ENV, resolveConfigFile } from './config-file.js';
+import { getRunSlot, setRunSlot } from './owner-slot.js';
+import { stopJestRun } from './stop-jest-run.js';
+
+/** The part of Jest's project config the global setup reads (Jest 29 and 30 pass the whole object). */
+export interface JestProjectConfigLike {
+  /** Absolute path of the project's root directory; the servers config is looked up there. */
+  rootDir: string;
+}
+
+/** A Jest `globalSetup` function: `(globalConfig, projectConfig) => Promise<void>`. */
+export type JestGlobalSetup = (globalConfig: unknown, projectConfig?: JestProjectConfigLike) => Promise<void>;
+
+/** Options of {@link createGlobalSetup}. */
+export interface JestGlobalSetupOptions {
+  /**
+   * Servers config file, absolute or relative to Jest's `rootDir`. Takes precedence over
+   * `$EPHEMERAL_SERVERS_CONFIG`.
+   * @default `$EPHEMERAL_SERVERS_CONFIG`, else the first `servers.config.{ts,mts,cts,js,mjs,cjs}` in `rootDir`
+   */
+  configFile?: string;
+}
+
+/**
+ * Builds a Jest `globalSetup` function. It creates the run (run directory, state file), starts the
+ * `run`-scoped servers of the servers config, and exports to `process.env`, which Jest's workers
+ * inherit: `EPHEMERAL_SERVERS_STATE` (the state file) and `EPHEMERAL_SERVERS_CONFIG` (the absolute path
+ * of the config file, which each worker's test environment loads to start its `worker`-scoped
+ * servers). The run is handed to `ephemeral-servers/jest/global-teardown` through a `globalThis` slot
+ * (both run in Jest's main process).
+ *
+ * If the previous run of this process was never torn down (watch mode without the global teardown),
+ * it is torn down first.
+ *
+ * @example
+ * ```js
+ * // jest.global-setup.js, with `globalSetup: '<rootDir>/jest.global-setup.js'`
+ * const { createGlobalSetup } = require('ephemeral-servers/jest/global-setup');
+ * module.exports = createGlobalSetup({ configFile: 'e2e/servers.config.ts' });
+ * ```
+ * @throws ConfigError when the config cannot be found, loaded or validated.
+ * @throws the start error of the first server that failed (nothing is left running).
+ */
+export function createGlobalSetup(options: JestGlobalSetupOptions = {}): JestGlobalSetup {
+  return async function globalSetup(globalConfig: unknown, projectConfig?: JestProjectConfigLike): Promise<void> {
+    if (getRunSlot() !== undefined) await stopJestRun();
+    const rootDir = projectConfig?.rootDir ?? (globalConfig as Partial<JestProjectConfigLike> | undefined)?.rootDir ?? process.cwd();
+    const configFile = resolveConfigFile(rootDir, options.configFile);
+    const owner = await startRun({ configFile, cwd: rootDir });
+    const previousConfigEnv = process.env[CONFIG_ENV];
+    if (owner.configFile !== undefined) process.env[CONFIG_ENV] = owner.configFile;
+    setRunSlot({ owner, previousConfigEnv });
+  };
+}
+
+/** The default global setup: {@link createGlobalSetup} without options. */
+const globalSetup: JestGlobalSetup = createGlobalSetup();
+export default globalSetup;

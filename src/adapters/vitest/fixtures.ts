@@ -1,0 +1,88 @@
+import type { TestAPI } from 'vitest';
+import type { ServersConfig } from '../../config/types.js';
+import type { Endpoint } from '../../endpoint.js';
+import { acquireWorkerServers, releaseWorkerServers, type WorkerServers } from './worker-servers.js';
+import type { ServerName } from './types.js';
+
+/** Name of the fixture that holds this worker's servers (see {@link WorkerServers}). */
+export const SERVERS_FIXTURE = 'servers';
+
+/** Fixture names Vitest reserves for the test context: a server cannot be called like one of them. */
+const RESERVED_NAMES = new Set([SERVERS_FIXTURE, 'task', 'signal', 'onTestFailed', 'onTestFinished', 'skip', 'annotate', 'expect']);
+
+/** The values {@link serverFixtures} adds to the test context: one endpoint per server, and `servers`. */
+export type ServerFixtureValues<C extends ServersConfig> = { [K in ServerName<C>]: Endpoint } & { servers: WorkerServers<C> };
+
+/** A worker-scoped Vitest fixture (the tuple form `[fn, { scope: 'worker' }]`). */
+export type WorkerFixture<T> = [(context: never, use: (value: T) => Promise<void>) => Promise<void>, { scope: 'worker' }];
+
+/** The fixtures object {@link serverFixtures} returns, ready for `test.extend`. */
+export type ServerFixtures<C extends ServersConfig> = { [K in keyof ServerFixtureValues<C>]: WorkerFixture<ServerFixtureValues<C>[K]> };
+
+/**
+ * Vitest fixtures for a servers config, all `scope: 'worker'`: `servers` (this worker's
+ * {@link WorkerServers}) and one fixture per server, named after it, whose value is its
+ * {@link Endpoint} for the current worker slot. A `worker`-scoped server starts the first time a test
+ * of the worker asks for its fixture (Vitest only sets up the fixtures a test destructures); with
+ * `isolate: true`, a later test file in the same slot reuses the command server the first one
+ * started (after checking it is alive and the same process). In-process servers stop when the worker
+ * does; command servers when the run ends (the global setup stops them).
+ *
+ * Requires the global setup (`ephemeral-servers/vitest/setup`): it owns the run the servers join.
+ *
+ * @example
+ * ```ts
+ * import { test as base } from 'vitest';
+ * import { serverFixtures } from 'ephemeral-servers/vitest';
+ * import servers from '../servers.config';
+ * export const test = base.extend<ServerFixtureValues<typeof servers>>(serverFixtures(servers));
+ * test('lists users', async ({ api }) => { await fetch(`${api.url}/users`); });
+ * ```
+ * @throws `TypeError` when a server is named like a built-in of the test context (`task`, `signal`,
+ *   `skip`, `annotate`, `onTestFailed`, `onTestFinished`, `expect`) or `servers`.
+ */
+export function serverFixtures<const C extends ServersConfig>(config: C): ServerFixtures<C> {
+  const fixtures: Record<string, unknown> = {
+    [SERVERS_FIXTURE]: [
+      // Vitest reads the fixtures a fixture needs from its source: the first parameter must be an object pattern.
+      async ({}, use: (value: WorkerServers<C>) => Promise<void>) => {
+        const servers = acquireWorkerServers(config);
+        try {
+          await use(servers);
+        } finally {
+          await releaseWorkerServers(servers);
+        }
+      },
+      { scope: 'worker' },
+    ],
+  };
+  for (const name of Object.keys(config)) {
+    if (RESERVED_NAMES.has(name)) {
+      throw new TypeError(`Server name \`${name}\` clashes with a Vitest test context property; rename the server to use \`serverFixtures\`, got ${JSON.stringify(name)}`);
+    }
+    fixtures[name] = [
+      async ({ servers }: { servers: WorkerServers<C> }, use: (value: Endpoint) => Promise<void>) => {
+        await use(await servers.get(name as ServerName<C>));
+      },
+      { scope: 'worker' },
+    ];
+  }
+  return fixtures as ServerFixtures<C>;
+}
+
+/**
+ * `test.extend(serverFixtures(config))`, typed: the returned `test` has every server of `config` as a
+ * fixture (its {@link Endpoint}) plus `servers`. Chain `.extend(...)` on it for your own fixtures.
+ *
+ * @example
+ * ```ts
+ * import { test as base } from 'vitest';
+ * import { withServers } from 'ephemeral-servers/vitest';
+ * import servers from '../servers.config';
+ * export const test = withServers(base, servers);
+ * ```
+ * @throws `TypeError` as {@link serverFixtures} does.
+ */
+export function withServers<Context, const C extends ServersConfig>(test: TestAPI<Context>, config: C): TestAPI<Context & ServerFixtureValues<C>> {
+  return (test.extend as (fixtures: unknown) => unknown)(serverFixtures(config)) as TestAPI<Context & ServerFixtureValues<C>>;
+}

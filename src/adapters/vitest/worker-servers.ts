@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import type { ServersConfig } from '../../config/types.js';
+import type { Endpoint } from '../../endpoint.js';
+import { ServerNotFoundError, StopError } from '../../errors.js';
+import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
+import { getEndpoint, resolveStatePath } from '../../state/index.js';
+import { detectWorkerSlot } from '../../state/worker-slot.js';
+import { debugLog } from './debug.js';
+import type { ServerName } from './types.js';
+
+/**
+ * The servers of one worker slot, as the `servers` fixture gives them. Worker-scoped servers start
+ * lazily, on the first `get`; run-scoped ones are read from the run's state file.
+ */
+export interface WorkerServers<C extends ServersConfig = ServersConfig> {
+  /** Worker slot of this worker (1-based, from `VITEST_POOL_ID`; 1 outside a pool). */
+  readonly slot: number;
+  /** The run's state file. */
+  readonly stateFile: string;
+  /**
+   * Endpoint of a server for this slot. A `worker`-scoped server (and its `worker`-scoped
+   * dependencies) starts the first time it is asked for in this worker; a command server already
+   * recorded for this slot by an earlier test file is reused after checking it is alive and the same
+   * process (pid + start time). A `run`-scoped one is read from the state file.
+   * @throws ServerNotFoundError when `name` is not in the config (or a run-scoped server is not running).
+   * @throws the start errors of `startServers` (`ServerExitedError`, `ReadinessTimeoutError`, …).
+   */
+  get<N extends ServerName<C>>(name: N): Promise<Endpoint>;
+}
+
+interface Registry {
+  servers: WorkerServers;
+  users: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * One registry per worker (process or thread) and slot: with `isolate: false`, every test file of the
+ * worker shares it; with `isolate: true`, every file has a fresh worker, hence a fresh registry, and
+ * command servers are found again in the state file.
+ */
+const registries = new Map<string, Registry>();
+
+function createRegistry(config: ServersConfig, stateFile: string, slot: number): Registry {
+  const pending = new Map<string, Promise<Endpoint>>();
+  const handles: ServersHandle[] = [];
+
+  const get = (name: string): Promise<Endpoint> => {
+    const spec = config[name];
+    if (spec === undefined) {
+      return Promise.reject(new ServerNotFoundError(name, slot, Object.keys(config), 'the servers config given to the fixtures'));
+    }
+    if (spec.scope !== 'worker') return getEndpoint(name, { stateFile, slot: 0 });
+    let promise = pending.get(name);
+    if (promise === undefined) {
+      promise = (async () => {
+        for (const dependency of spec.dependsOn ?? []) {
+          if (config[dependency]?.scope === 'worker') await get(dependency);
+        }
+        const startedAt = performance.now();
+        const handle = await startServers(config, { stateFile, scope: 'worker', only: [name], slot, reuse: true, exportEnv: false });
+        handles.push(handle);
+        // Command servers outlive this worker: the run owner stops them. In-process ones stop with it.
+        await handle.detach();
+        const endpoint = handle.get(name);
+        const reused = handle.readyMs[name] === 0;
+        debugLog(`${reused ? 'reused' : 'started'} ${name}@${slot} pid=${process.pid} port=${endpoint.port} in ${(performance.now() - startedAt).toFixed(1)} ms`);
+        return endpoint;
+      })();
+      pending.set(name, promise);
+      // A failed start may be retried by the next test that asks.
+      promise.catch(() => pending.delete(name));
+    }
+    return promise;
+  };
+
+  return {
+    servers: { slot, stateFile, get: get as WorkerServers['get'] },
+    users: 0,
+    async stop() {
+      const startedAt = performance.now();
+      const errors: unknown[] = [];
+      for (const handle of handles.splice(0).reverse()) {
+        await handle.stop().catch((error: unknown) => errors.push(error));
+      }
+      pending.clear();
+      // With `isolate: false` workers outlive the run owner's teardown (Vitest tears the global setup
+      // down before it stops its pool), so the state file may be gone: the servers are closed anyway,
+      // and there is no entry left to remove.
+      if (errors.length > 0 && existsSync(stateFile)) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
+      debugLog(`worker slot ${slot} pid=${process.pid} stopped its in-process servers in ${(performance.now() - startedAt).toFixed(1)} ms`);
+    },
+  };
+}
+
+/**
+ * Takes a reference on this worker's registry (created on first use). Release it with
+ * {@link releaseWorkerServers}; the last release stops the in-process servers it started.
+ * @throws StateFileError `missing` when not under the global setup (`EPHEMERAL_SERVERS_STATE` unset).
+ */
+export function acquireWorkerServers<C extends ServersConfig>(config: C): WorkerServers<C> {
+  const stateFile = resolveStatePath();
+  const slot = detectWorkerSlot() ?? 1;
+  const key = `${stateFile}\0${slot}`;
+  let registry = registries.get(key);
+  if (registry === undefined) {
+    registry = createRegistry(config, stateFile, slot);
+    registries.set(key, registry);
+  }
+  registry.users++;
+  return registry.servers as WorkerServers<C>;
+}
+
+/** Drops a reference taken by {@link acquireWorkerServers}. */
+export async function releaseWorkerServers(servers: WorkerServers): Promise<void> {
+  const key = `${servers.stateFile}\0${servers.slot}`;
+  const registry = registries.get(key);
+  if (registry === undefined || registry.servers !== servers) return;
+  registry.users--;
+  if (registry.users > 0) return;
+  registries.delete(key);
+  await registry.stop();
+}

@@ -1,0 +1,107 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StateFileError } from '../errors.js';
+import { readState } from '../state/state-file.js';
+import type { StateFile } from '../state/schema.js';
+import { checkRecordedGroup, recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
+import { orderStopLevels, type KeyedEntry } from './stop-order.js';
+
+/** Options of {@link reapRun}. */
+export interface ReapRunOptions {
+  /** SIGKILL every group at once instead of its stop signal first (a second Ctrl+C). @default false */
+  urgent?: boolean;
+  /** Receives one line per action, for the reaper's log. @default no logging */
+  log?: (line: string) => void;
+}
+
+/** What {@link reapRun} did. */
+export interface ReapRunResult {
+  /** State keys of the servers that were running and were stopped. */
+  stopped: string[];
+  /** Those of them that needed SIGKILL (after their `stopTimeoutMs`, or at once when urgent). */
+  forced: string[];
+  /** Keys whose pid now belongs to an unrelated process: left alone. */
+  foreign: string[];
+}
+
+/** Rounds of read → stop: a worker may record a server while the first round runs. */
+const MAX_ROUNDS = 5;
+/** How long to wait for a group to vanish after SIGKILL, in milliseconds (SIGKILL cannot be ignored). */
+const KILL_WAIT_MS = 2_000;
+
+/**
+ * Reaps a run whose owner is gone: reads its state file (without the lock: the owner may have died
+ * holding it), stops every recorded command server's process group in reverse dependency order (its
+ * stop signal, then SIGKILL after its `stopTimeoutMs`), checking identity (pid + start time) before
+ * every signal, then removes the run directory (the state file's directory). In-process entries are
+ * skipped: their host is a test process, never ours to kill. Nothing that is not recorded in the
+ * state file is ever signalled.
+ *
+ * Used by the reaper process when its owner's pipe closes, and by {@link sweepStaleRuns}.
+ *
+ * @throws `StateFileError` `foreign` (the file belongs to another user: nothing is touched); the
+ *   `kill(2)` error other than `ESRCH`. A missing or corrupt state file stops nothing and the
+ *   directory is still removed.
+ */
+export async function reapRun(stateFile: string, options: ReapRunOptions = {}): Promise<ReapRunResult> {
+  const log = options.log ?? (() => undefined);
+  const result: ReapRunResult = { stopped: [], forced: [], foreign: [] };
+  const handled = new Set<string>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let state: StateFile;
+    try {
+      state = await readState(stateFile);
+    } catch (error) {
+      if (!(error instanceof StateFileError) || error.problem === 'foreign') throw error;
+      log(`state file unreadable (${error.problem}): nothing more to stop`);
+      break;
+    }
+    const pending = Object.entries(state.servers).filter(
+      ([key, entry]) => recordedGroupOf(entry) !== undefined && !handled.has(`${key}:${entry.pid}`),
+    );
+    if (pending.length === 0) break;
+    for (const [key, entry] of pending) handled.add(`${key}:${entry.pid}`);
+    for (const level of orderStopLevels(pending)) {
+      await Promise.all(level.map((keyed) => stopOne(keyed, options.urgent === true, result, log)));
+    }
+  }
+  await rm(dirname(stateFile), { recursive: true, force: true, maxRetries: 3 });
+  log(`removed ${dirname(stateFile)}`);
+  return result;
+}
+
+async function stopOne([key, entry]: KeyedEntry, urgent: boolean, result: ReapRunResult, log: (line: string) => void): Promise<void> {
+  const group = recordedGroupOf(entry)!;
+  const status = checkRecordedGroup(group);
+  if (status === 'foreign') {
+    result.foreign.push(key);
+    log(`${key}: pid ${group.pid} now belongs to another process: left alone`);
+    return;
+  }
+  if (status === 'gone') return;
+  const signal = urgent ? 'SIGKILL' : (entry.stopSignal as NodeJS.Signals);
+  if (!signalRecordedGroup(group, signal)) return;
+  result.stopped.push(key);
+  log(`${key}: ${signal} to process group ${group.pgid}`);
+  if (signal !== 'SIGKILL' && !(await waitUntilGone(group, entry.stopTimeoutMs))) {
+    if (signalRecordedGroup(group, 'SIGKILL')) log(`${key}: SIGKILL after ${entry.stopTimeoutMs} ms`);
+    result.forced.push(key);
+  } else if (signal === 'SIGKILL') {
+    result.forced.push(key);
+  }
+  await waitUntilGone(group, KILL_WAIT_MS);
+}
+
+/** Polls `/proc` from 1 ms, ×1.5, capped at 20 ms, until the group is no longer alive or `timeoutMs` passed. */
+async function waitUntilGone(group: RecordedGroup, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  let intervalMs = 1;
+  for (;;) {
+    if (checkRecordedGroup(group) !== 'alive') return true;
+    const remainingMs = deadline - performance.now();
+    if (remainingMs <= 0) return false;
+    await sleep(Math.min(intervalMs, remainingMs));
+    intervalMs = Math.min(intervalMs * 1.5, 20);
+  }
+}
