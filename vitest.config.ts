@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'test/consumers/**', 'examples/**'],
+    exclude: ['**/node_modules/**', 'test/consumers/*/**', 'examples/**'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -51,3 +51,5 @@ export {
 } from './errors.js';
 export { startRun, type RunOwner, type StartRunOptions } from './lifecycle/start-run.js';
 export { loadServersConfig, findConfigFile, CONFIG_FILE_NAMES, type LoadedConfig } from './config/load-config.js';
+export { sweepStaleRuns, type SweepStaleRunsOptions, type SweepStaleRunsResult } from './lifecycle/sweep-stale-runs.js';
+export { expandPlaceholders, type PlaceholderTarget, type PlaceholderValues } from './config/placeholders.js';

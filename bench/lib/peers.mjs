@@ -2,7 +2,6 @@
 // resolves when the peer's own stop returns (not necessarily when the processes are gone).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,15 +9,15 @@ import waitOn from 'wait-on';
 import { setup as jestDevServerSetup, teardown as jestDevServerTeardown } from 'jest-dev-server';
 import { epochMs, sleep } from './stats.mjs';
 
-const require = createRequire(import.meta.url);
-export const SSAT_BIN = join(require.resolve('start-server-and-test/package.json'), '..', 'src/bin/start.js');
-export const PLAYWRIGHT_CLI = join(require.resolve('@playwright/test/package.json'), '..', 'cli.js');
+const MODULES = fileURLToPath(new URL('../node_modules/', import.meta.url));
+export const SSAT_BIN = join(MODULES, 'start-server-and-test/src/bin/start.js');
+export const PLAYWRIGHT_CLI = join(MODULES, '@playwright/test/cli.js');
 export const PLAYWRIGHT_CONFIG = fileURLToPath(new URL('../playwright/playwright.config.mjs', import.meta.url));
 
 export const PEER_VERSIONS = Object.fromEntries(
   ['wait-on', 'start-server-and-test', 'jest-dev-server', '@playwright/test', 'get-port'].map((name) => [
     name,
-    JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version,
+    JSON.parse(readFileSync(join(MODULES, name, 'package.json'), 'utf8')).version,
   ]),
 );
 
@@ -28,13 +27,13 @@ export async function startWithWaitOn(argv, port, env = {}) {
   const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env: { ...process.env, ...env } });
   await waitOn({ resources: [`tcp:127.0.0.1:${port}`] });
   const ms = performance.now() - started;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     ms,
     pid: child.pid,
+    // What hand-rolled teardowns do: signal the child and move on (awaiting its exit would hang forever
+    // on a server that ignores SIGTERM).
     stop: async () => {
       child.kill();
-      await exited;
     },
   };
 }

@@ -1,8 +1,6 @@
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { logsCommand } from './logs-command.js';
-import { lsCommand } from './ls-command.js';
-import { runCommand } from './run-command.js';
 
 function parseSlot(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a non-negative integer (0: run-scoped, 1..N: worker slots).');
@@ -23,7 +21,11 @@ function readVersion(): string {
   return 'unknown';
 }
 
-/** Builds the `ephemeral-servers` command line (commander). Errors of actions propagate to `parseAsync`. */
+/**
+ * Builds the `ephemeral-servers` command line (commander). Errors of actions propagate to `parseAsync`.
+ * Each command's module is imported when the command runs: `--help` does not load the config loader,
+ * zod and the lifecycle.
+ */
 export function createProgram(): Command {
   const program = new Command('ephemeral-servers')
     .description('Real servers for tests: start them around a command, list them, read their logs, reap leftovers.')
@@ -42,9 +44,19 @@ export function createProgram(): Command {
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  $ ephemeral-servers run -- npx vitest run\n  $ ephemeral-servers run --config e2e/servers.config.ts -- sh -c \'curl "$API_URL/health"\'')
     .action(async (command: string[], options: { config?: string }) => {
+      const { runCommand } = await import('./run-command.js');
       const result = await runCommand(command, { config: options.config });
-      if ('signal' in result) process.kill(process.pid, result.signal);
-      else process.exitCode = result.code;
+      if ('signal' in result) {
+        // Die of the same signal, as a shell expects; the exit code is what a shell would report if the
+        // signal is ignored in this process (a background job of a non-interactive shell ignores SIGINT).
+        process.exitCode = 128 + (constants.signals[result.signal] ?? 0);
+        process.kill(process.pid, result.signal);
+        // Signals are handled on a later turn of the event loop; keep it turning until then (other
+        // libraries' signal listeners, such as signal-exit's, re-raise the signal themselves).
+        setTimeout(() => {}, 1000);
+      } else {
+        process.exitCode = result.code;
+      }
     });
 
   program
@@ -53,6 +65,7 @@ export function createProgram(): Command {
     .option('-s, --state <file>', 'state file of the run to list')
     .option('--json', 'print JSON (an array of runs) instead of a table')
     .action(async (options: { state?: string; json?: boolean }) => {
+      const { lsCommand } = await import('./ls-command.js');
       await lsCommand(options);
     });
 
@@ -64,7 +77,17 @@ export function createProgram(): Command {
     .option('-s, --state <file>', 'state file of the run (default: $EPHEMERAL_SERVERS_STATE, else the live run that has <name>)')
     .option('-f, --follow', 'keep printing new output until the server stops')
     .action(async (name: string, options: { slot?: number; state?: string; follow?: boolean }) => {
+      const { logsCommand } = await import('./logs-command.js');
       await logsCommand(name, options);
+    });
+
+  program
+    .command('prune')
+    .description('Reap stale runs: kill what runs whose owner died left behind, and remove their run directories.')
+    .option('--json', 'print JSON ({ reaped: [runDir, …], skipped: [{ runDir, reason }, …] })')
+    .action(async (options: { json?: boolean }) => {
+      const { pruneCommand } = await import('./prune-command.js');
+      await pruneCommand(options);
     });
 
   return program;

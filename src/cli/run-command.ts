@@ -55,7 +55,11 @@ export async function runCommand(command: readonly string[], options: RunCommand
     onSignal(signal);
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, listener);
+  // The library's timers (readiness polls, stop deadlines) are unref()'d and its servers detached: on
+  // its own, the CLI's event loop could run empty in the middle of a start and exit 0. Hold it open.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const removeListeners = (): void => {
+    clearInterval(keepAlive);
     for (const signal of FORWARDED_SIGNALS) process.off(signal, listener);
   };
 

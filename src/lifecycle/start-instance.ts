@@ -13,6 +13,7 @@ import { stateKey, type StateEntry } from '../state/schema.js';
 import { updateState } from '../state/index.js';
 import { guardProcessGroup, releaseProcessGroup } from './exit-guard.js';
 import type { Run } from './run.js';
+import { watchServerExit } from './watch-server-exit.js';
 
 /** Attempts for a command server on an allocated port that loses it to another process (EADDRINUSE). */
 export const MAX_PORT_ATTEMPTS = 3;
@@ -54,10 +55,12 @@ async function recordEntry(run: Run, key: string, entry: StateEntry): Promise<vo
   });
 }
 
-async function removeEntry(run: Run, key: string, pid: number): Promise<void> {
+async function removeEntry(run: Run, key: string, pid: number, port?: number): Promise<void> {
   await updateState(run.stateFile, (state) => {
-    // Only our own entry: a later instance under the same key (a restart) is not ours to remove.
-    if (state.servers[key]?.pid === pid) delete state.servers[key];
+    // Only our own entry: a later instance under the same key (a restart, or an in-process server of
+    // another thread of this same pid, in Vitest's threads pool) is not ours to remove.
+    const entry = state.servers[key];
+    if (entry?.pid === pid && (port === undefined || entry.endpoint.port === port)) delete state.servers[key];
   });
 }
 
@@ -73,7 +76,7 @@ async function startCommandAttempt(
   spec: NormalizedCommandSpec,
   context: StartInstanceContext,
   port: number,
-): Promise<{ spawned: SpawnedCommand; endpoint: Endpoint }> {
+): Promise<{ spawned: SpawnedCommand; endpoint: Endpoint; watcher: { cancel(): void } }> {
   const key = stateKey(spec.name, context.slot);
   const announced = spec.port.mode === 'announced';
   let endpoint = createEndpoint(spec.name, context.slot, spec.host, port, spec.protocol);
@@ -129,9 +132,11 @@ async function startCommandAttempt(
     if (announced && captured.port === undefined) {
       throw new ServerStartError(spec.name, 'its `log` probe passed without capturing a `port` group.');
     }
+    // A log probe alone never asks for the target: build the endpoint from the captured port here.
+    if (announced) endpoint = createEndpoint(spec.name, context.slot, spec.host, captured.port!, spec.protocol);
     await recordEntry(context.run, key, { ...entry, endpoint, status: 'running' });
     spawned.unref();
-    return { spawned, endpoint };
+    return { spawned, endpoint, watcher: watchServerExit(context.run.stateFile, key, spawned.pid, spawned.exited) };
   } catch (error) {
     await stopProcessGroup(spawned, { signal: spec.stopSignal, stopTimeoutMs: Math.min(spec.stopTimeoutMs, 1000), exited: spawned.exited });
     releaseProcessGroup(spawned.pgid);
@@ -163,7 +168,7 @@ async function startCommandServer(spec: NormalizedCommandSpec, context: StartIns
       port = reservation.port;
     }
     try {
-      const { spawned, endpoint } = await startCommandAttempt(spec, context, port);
+      const { spawned, endpoint, watcher } = await startCommandAttempt(spec, context, port);
       let stopping: Promise<void> | undefined;
       let detached = false;
       return {
@@ -174,6 +179,7 @@ async function startCommandServer(spec: NormalizedCommandSpec, context: StartIns
         attempts: attempt,
         stop: () => {
           stopping ??= (async () => {
+            watcher.cancel();
             await stopProcessGroup(spawned, { signal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs, exited: spawned.exited });
             releaseProcessGroup(spawned.pgid);
             spawned.output.close();
@@ -217,7 +223,7 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await started.close(spec.stopTimeoutMs);
-      await removeEntry(context.run, key, process.pid);
+      await removeEntry(context.run, key, process.pid, started.port);
     })();
     return stopping;
   };

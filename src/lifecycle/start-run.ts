@@ -1,12 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadServersConfig } from '../config/load-config.js';
 import type { ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { Endpoint } from '../endpoint.js';
 import { StopError } from '../errors.js';
-import { STATE_ENV } from '../state/index.js';
+import { stopRecordedGroupsSync } from '../reaper/stop-groups-sync.js';
+import { readStateSync, STATE_ENV } from '../state/index.js';
+import { guardRun } from './exit-guard.js';
 import { createRun, removeRunDir, type Run } from './run.js';
+import { handleSignalsFor } from './signal-handlers.js';
+import { spawnReaper, type ReaperHandle } from './spawn-reaper.js';
 import { startServers, type ServersHandle } from './start-servers.js';
 import { stopRecordedServers } from './stop-recorded-servers.js';
+import { sweepStaleRuns } from './sweep-stale-runs.js';
+
+/** How long a start interrupted by a signal waits for that signal to end the process before it rejects, in ms. */
+const INTERRUPTED_START_SETTLE_MS = 1_000;
 
 /** Options of {@link startRun}. */
 export interface StartRunOptions {
@@ -18,6 +27,13 @@ export interface StartRunOptions {
   cwd?: string;
   /** Set `EPHEMERAL_SERVERS_STATE` in `process.env` for workers and child processes. @default true */
   exportEnv?: boolean;
+  /**
+   * Spawn the run's reaper: a detached process that stops the run's servers if this process dies
+   * without tearing down, SIGKILL included (see docs/teardown.md). @default true
+   */
+  reaper?: boolean;
+  /** Reap the leftovers of dead runs first (see `sweepStaleRuns`). @default true */
+  sweep?: boolean;
 }
 
 /** The owner of a run: what a globalSetup, the CLI or a Playwright config holds. */
@@ -46,8 +62,18 @@ export interface RunOwner extends AsyncDisposable {
  * `scope: 'worker'`) and handed over to this run with `detach()`; {@link RunOwner.teardown} stops
  * them too.
  *
+ * The teardown guarantee (docs/teardown.md): before creating the run, leftovers of dead runs are
+ * swept (`sweepStaleRuns`); the run gets a reaper process that stops its servers if this process
+ * dies by any means; SIGINT, SIGTERM and SIGHUP run the teardown and are re-raised when no other
+ * listener (the host runner's) handles them; and if this process exits before the teardown has
+ * completed, an `exit` handler stops every recorded server synchronously, in reverse dependency order.
+ *
  * On a start failure nothing is left: the run's servers are stopped and its directory removed before
  * the promise rejects.
+ *
+ * When SIGINT, SIGTERM or SIGHUP interrupts the start (and no other listener handles it), what was
+ * started is stopped, the run directory removed, and the signal re-raised: the process ends by it
+ * before this promise settles.
  *
  * @throws ConfigError when the config cannot be loaded or is invalid.
  * @throws the start error of the first server that failed (see `startServers`).
@@ -56,6 +82,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
   const loaded = options.config === undefined ? await loadServersConfig({ file: options.configFile, cwd: options.cwd }) : undefined;
   const config = options.config ?? loaded!.config;
   validateConfig(config);
+  if (options.sweep !== false) await sweepStaleRuns();
   const run = await createRun();
   const exportEnv = options.exportEnv !== false;
   const previousEnv = process.env[STATE_ENV];
@@ -66,30 +93,82 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
     else process.env[STATE_ENV] = previousEnv;
   };
 
-  let handle: ServersHandle;
-  try {
-    handle = await startServers(config, { stateFile: run.stateFile, scope: 'run' });
-  } catch (error) {
-    // startServers has already stopped whatever it started.
-    await removeRunDir(run);
-    restoreEnv();
-    throw error;
-  }
-
+  let reaper: ReaperHandle | undefined;
+  const startAborter = new AbortController();
+  let handle: ServersHandle | undefined;
   let tearingDown: Promise<void> | undefined;
+  const killNow = (): void => {
+    reaper?.urgent();
+    try {
+      stopRecordedGroupsSync(Object.entries(readStateSync(run.stateFile).servers), 0);
+    } catch (error) {
+      process.stderr.write(`ephemeral-servers: could not kill the servers of ${run.runDir}: ${String(error)}\n`);
+    }
+  };
+  let releaseSignals = (): void => undefined;
+  const releaseExitGuard = guardRun({
+    stateFile: run.stateFile,
+    runDir: run.runDir,
+    beforeStop: () => {
+      reaper?.urgent();
+      // Let a second Ctrl+C during the synchronous stop kill this process at once (the reaper then SIGKILLs).
+      releaseSignals();
+    },
+  });
+  /** Ends the run's guards once its servers are stopped and its directory is gone. */
+  const finish = (): void => {
+    reaper?.release();
+    releaseExitGuard();
+    releaseSignals();
+    restoreEnv();
+  };
   const teardown = (): Promise<void> => {
     tearingDown ??= (async () => {
       const errors: unknown[] = [];
       // Worker-scoped servers handed over by workers first: they may depend on run-scoped ones.
       await stopRecordedServers(run.stateFile, { filter: (entry) => entry.scope === 'worker' }).catch((error: unknown) => errors.push(error));
-      await handle.stop().catch((error: unknown) => errors.push(error));
+      await handle?.stop().catch((error: unknown) => errors.push(error));
       await stopRecordedServers(run.stateFile).catch((error: unknown) => errors.push(error));
       await removeRunDir(run);
-      restoreEnv();
+      finish();
       if (errors.length > 0) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
     })();
     return tearingDown;
   };
+
+  let starting: Promise<ServersHandle> | undefined;
+  releaseSignals = handleSignalsFor({
+    teardown: async () => {
+      if (handle === undefined) {
+        // Interrupted while starting: the start fails, stops what it started and cleans up (below).
+        startAborter.abort(new Error('startRun was interrupted by a signal'));
+        await Promise.allSettled([starting]);
+        if (handle === undefined) return;
+      }
+      await teardown();
+    },
+    killNow,
+  });
+
+  starting = (async () => {
+    try {
+      if (options.reaper !== false) reaper = await spawnReaper(run);
+      return await startServers(config, { stateFile: run.stateFile, scope: 'run', signal: startAborter.signal });
+    } catch (error) {
+      // startServers has already stopped whatever it started.
+      await removeRunDir(run);
+      finish();
+      throw error;
+    }
+  })();
+  try {
+    handle = await starting;
+  } catch (error) {
+    // Interrupted by a signal: the signal handler re-raises it as soon as the cleanup above is done,
+    // ending the process by that signal. Rejecting first would let the caller exit with its own status.
+    if (startAborter.signal.aborted) await sleep(INTERRUPTED_START_SETTLE_MS);
+    throw error;
+  }
 
   return {
     run,

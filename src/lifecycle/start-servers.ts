@@ -244,6 +244,8 @@ export async function startServers(config: ServersConfig, options: StartServersO
       detached = true;
       const keys = started.filter((i) => i.spec.kind === 'command').map((i) => i.key);
       for (const instance of started) instance.detach();
+      // Nothing started here (all reused, or in-process only): no state change, no lock to take.
+      if (keys.length === 0) return;
       await updateState(run.stateFile, (current) => {
         for (const key of keys) {
           const entry = current.servers[key];

@@ -22,9 +22,15 @@ export class LogFollower implements OutputSource {
   #dropped = 0;
   readonly #decoder = new TextDecoder();
 
-  constructor(path: string) {
+  /**
+   * @param startOffset Byte offset to follow from: the log file's size when the server was spawned, so
+   *   the output of an earlier instance appended to the same file is never matched by a `log` probe.
+   *   @default 0
+   */
+  constructor(path: string, startOffset = 0) {
     this.path = path;
     this.#fd = openSync(path, 'r');
+    this.#position = startOffset;
   }
 
   /** Every complete line seen so far (up to the last 50 000), oldest first. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { CommandNotFoundError, ServerStartError, type ExitStatus } from '../errors.js';
 import { LogFollower } from './log-follower.js';
 import { readProcessStartTime } from './process-identity.js';
@@ -62,6 +62,8 @@ export async function spawnCommand(options: SpawnCommandOptions): Promise<Spawne
   if (file === undefined) throw new ServerStartError(server, '`command` is empty.');
 
   const fd = openSync(logPath, 'a', 0o600);
+  // An earlier instance under the same name may have written to this log: follow only what comes next.
+  const startOffset = fstatSync(fd).size;
   let child;
   try {
     child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
@@ -88,7 +90,7 @@ export async function spawnCommand(options: SpawnCommandOptions): Promise<Spawne
     pid,
     pgid: pid,
     startTime: readProcessStartTime(pid),
-    output: new LogFollower(logPath),
+    output: new LogFollower(logPath, startOffset),
     exited,
     exitStatus: () => status,
     unref: () => child.unref(),

@@ -1,19 +1,21 @@
 /** Delays between two attempts of one probe: `initialMs`, then times `factor` each time, up to `maxMs`. */
 export interface Backoff {
-  /** Delay after a probe's first failed attempt, in milliseconds. @default 2 */
+  /** Delay after a probe's first failed attempt, in milliseconds. @default 1 */
   initialMs: number;
-  /** Growth of the delay after each further failed attempt. @default 1.5 */
+  /** Growth of the delay after each further failed attempt. @default 1.25 */
   factor: number;
-  /** Longest delay between two attempts of a probe, in milliseconds. @default 20 */
+  /** Longest delay between two attempts of a probe, in milliseconds. @default 10 */
   maxMs: number;
 }
 
 /**
- * Default {@link Backoff}: 2, 3, 4.5, 6.75, 10.1, 15.2, then every 20 ms. A server's own boot time
- * dominates: a poll costs a refused connect on loopback (well under a millisecond), and a ready server
- * is seen at most 20 ms late (peers poll every 100 to 2000 ms).
+ * Default {@link Backoff}: 1, 1.25, 1.6, 2, 2.4, 3, 3.8, 4.8, 6, 7.5, 9.3, then every 10 ms (about 12
+ * attempts in the first 50 ms). A poll costs a refused connect on loopback (well under a millisecond),
+ * so polling densely while most servers boot is cheap, and a ready server is seen at most 10 ms late
+ * (peers poll every 100 to 2000 ms). The benchmark (docs/benchmarks.md) measured the earlier
+ * 2 ms ×1.5 capped at 20 ms: a server ready between 20 and 120 ms was seen 9 ms late at the median.
  */
-export const DEFAULT_BACKOFF: Readonly<Backoff> = Object.freeze({ initialMs: 2, factor: 1.5, maxMs: 20 });
+export const DEFAULT_BACKOFF: Readonly<Backoff> = Object.freeze({ initialMs: 1, factor: 1.25, maxMs: 10 });
 
 /**
  * Default time one attempt of an `http` or `tcp` probe may take before it is abandoned and retried, in

@@ -5,7 +5,7 @@ import { StateFileError } from '../errors.js';
 import { readState } from '../state/state-file.js';
 import type { StateFile } from '../state/schema.js';
 import { checkRecordedGroup, recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
-import { orderStopLevels, type KeyedEntry } from './stop-order.js';
+import type { KeyedEntry } from './stop-order.js';
 
 /** Options of {@link reapRun}. */
 export interface ReapRunOptions {
@@ -32,11 +32,12 @@ const KILL_WAIT_MS = 2_000;
 
 /**
  * Reaps a run whose owner is gone: reads its state file (without the lock: the owner may have died
- * holding it), stops every recorded command server's process group in reverse dependency order (its
- * stop signal, then SIGKILL after its `stopTimeoutMs`), checking identity (pid + start time) before
+ * holding it), stops every recorded command server's process group (its stop signal, then SIGKILL
+ * after its `stopTimeoutMs`), checking identity (pid + start time) before
  * every signal, then removes the run directory (the state file's directory). In-process entries are
  * skipped: their host is a test process, never ours to kill. Nothing that is not recorded in the
- * state file is ever signalled.
+ * state file is ever signalled. The servers are stopped all at once, not in dependency order: the
+ * owner is gone, and the point is that nothing survives, quickly.
  *
  * Used by the reaper process when its owner's pipe closes, and by {@link sweepStaleRuns}.
  *
@@ -62,9 +63,9 @@ export async function reapRun(stateFile: string, options: ReapRunOptions = {}): 
     );
     if (pending.length === 0) break;
     for (const [key, entry] of pending) handled.add(`${key}:${entry.pid}`);
-    for (const level of orderStopLevels(pending)) {
-      await Promise.all(level.map((keyed) => stopOne(keyed, options.urgent === true, result, log)));
-    }
+    // All at once, not in dependency order: the owner is gone, and what matters now is that nothing
+    // survives, fast. Each server still gets its stop signal first.
+    await Promise.all(pending.map((keyed) => stopOne(keyed, options.urgent === true, result, log)));
   }
   await rm(dirname(stateFile), { recursive: true, force: true, maxRetries: 3 });
   log(`removed ${dirname(stateFile)}`);

@@ -1,4 +1,4 @@
-import { recordedGroupOf, checkRecordedGroup, signalRecordedGroup } from './recorded-group.js';
+import { checkRecordedGroup, recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
 import { orderStopLevels, type KeyedEntry } from './stop-order.js';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -40,7 +40,7 @@ export function stopRecordedGroupsSync(entries: readonly KeyedEntry[], budgetMs:
   return signalled;
 }
 
-function trySignal(group: Parameters<typeof signalRecordedGroup>[0], signal: NodeJS.Signals): boolean {
+function trySignal(group: RecordedGroup, signal: NodeJS.Signals): boolean {
   try {
     return signalRecordedGroup(group, signal);
   } catch (error) {

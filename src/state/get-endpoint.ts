@@ -1,5 +1,7 @@
 import type { Endpoint } from '../endpoint.js';
 import { ServerDeadError, ServerNotFoundError, type ExitStatus } from '../errors.js';
+import { readLogTail } from '../process/log-follower.js';
+import { isProcessAlive } from '../process/process-identity.js';
 import { stateKey, type StateFile } from './schema.js';
 import { readState, readStateSync } from './state-file.js';
 import { resolveStatePath } from './state-path.js';
@@ -21,7 +23,10 @@ export interface GetEndpointOptions {
  *
  * @param name Server name, as in the config.
  * @throws {@link ServerNotFoundError} when no such instance is recorded (the message lists the known ones).
- * @throws {@link ServerDeadError} when it is recorded as dead (with its exit status; no output tail).
+ * @throws {@link ServerDeadError} when it died: recorded as dead (the process that spawned it saw it exit;
+ *   the error carries its exit status), or whose process (for an in-process server, its host) is gone,
+ *   checked through `/proc` with pid + start time (for servers whose spawning worker has exited; exit
+ *   status unknown). The error carries the last lines of the server's log file, if it has one.
  * @throws `StateFileError` as `readState` does; `RangeError` for an invalid `slot` or slot variable.
  */
 export async function getEndpoint(name: string, options: GetEndpointOptions = {}): Promise<Endpoint> {
@@ -49,6 +54,8 @@ export function findEndpoint(state: StateFile, name: string, slot: number | unde
   const wanted = slot ?? (runScoped ? 0 : detectWorkerSlot());
   const entry = wanted === undefined ? undefined : state.servers[stateKey(name, wanted)];
   if (!entry) throw new ServerNotFoundError(name, wanted, Object.keys(state.servers).sort(), where);
-  if (entry.status === 'dead') throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, []);
+  if (entry.status === 'dead' || !isProcessAlive(entry.pid, entry.startTime)) {
+    throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath === undefined ? [] : readLogTail(entry.logPath));
+  }
   return { ...entry.endpoint };
 }

@@ -21,8 +21,8 @@ export interface ReclaimSafeLockFs {
  * removes the directory the faster one has just created, and both believe they hold the lock
  * (moxystudio/node-proper-lockfile#121). Here the `rmdir` of a lock this call does not hold runs
  * under a second mkdir lock, `<lockPath>.reclaim`, and only removes the directory if it is still the
- * very one that was judged stale (same inode, birth and change times); otherwise it fails with `ELOCKED` and
- * `proper-lockfile` retries. The release of a held lock likewise only removes the directory if it is
+ * very one that was judged stale (same inode, birth and change times); otherwise it fails with
+ * `ELOCKED` and `proper-lockfile` retries. The release of a held lock likewise only removes the directory if it is
  * still the one this call created, so a holder whose lock was taken over cannot remove its successor's.
  *
  * Residual risk, documented rather than handled: a process killed in the microseconds between

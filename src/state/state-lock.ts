@@ -8,6 +8,21 @@ const MAX_RETRY_INTERVAL_MS = 25;
 const RAMP_UP_ATTEMPTS = 8;
 /** `proper-lockfile` silently raises a lower `stale` to this value; we reject it instead. */
 const MIN_STALE_MS = 2000;
+/**
+ * Longest pause before taking the lock again right after releasing it under contention, in
+ * milliseconds. Waiters poll every 25 ms, so with several of them one usually polls within 8 ms.
+ * Measured with 16 processes × 100 updates: without the pause, one process kept the lock for up to
+ * 16 cycles in a row and the slowest update waited up to 7.3 s; with it, at most 5-8 cycles and 3.5 s,
+ * at the same throughput (a 25 ms pause cost 25 % of it).
+ */
+const BARGE_PAUSE_MAX_MS = 8;
+/** How long after finding the lock busy this process assumes others still want it, in milliseconds. */
+const CONTENTION_MEMORY_MS = 1000;
+
+/** Per resolved path, the end of this process's queue of holders. */
+const queues = new Map<string, Promise<void>>();
+/** Per resolved path, this process's last release and last acquisition that found the lock busy (`performance.now()`). */
+const history = new Map<string, { releasedAt: number; contendedAt: number }>();
 
 /** Options of {@link withStateLock}. */
 export interface StateLockOptions {
@@ -38,21 +53,19 @@ export interface HeldStateLock {
   readonly reclaimedStale: boolean;
 }
 
-/** Per resolved path, the end of this process's queue of holders. */
-const queues = new Map<string, Promise<void>>();
-/** Per resolved path, when this process last released a lock that others were waiting for. */
-const contendedReleases = new Map<string, number>();
-
 /**
  * Runs `fn` while holding the cross-process lock of `path` (a `proper-lockfile` directory,
  * `<path>.lock`), and releases it in `finally`. `path` itself need not exist.
  *
  * Calls for the same path in one process queue up first, so each process has at most one waiter
  * polling the lock. Waiting polls every 1 to 25 ms (randomised exponential backoff) until
- * `timeoutMs`. A process that takes the lock again right after releasing one others were waiting for
- * first pauses a random 0 to 25 ms, so that it cannot starve the waiters, who are asleep between polls. Nothing here keeps the process alive once `fn` settles: `proper-lockfile`'s refresh
- * timer is `unref()`'d and cleared on release; only the retry timers of a pending acquisition are
- * active, while the caller is awaiting it.
+ * `timeoutMs`. A process that takes the lock again within 25 ms of releasing it, while there is
+ * contention (it found the lock busy in the last second), first pauses a random 0 to 8 ms: otherwise
+ * it would win nearly every time against waiters asleep between polls, and could starve them.
+ *
+ * Nothing here keeps the process alive once `fn` settles: `proper-lockfile`'s refresh timer is
+ * `unref()`'d and cleared on release; only the timers of a pending acquisition are active, while the
+ * caller is awaiting it.
  *
  * @throws `RangeError` for an invalid `staleMs` or `timeoutMs`.
  * @throws An `Error` with code `ELOCKED` when the lock could not be taken within `timeoutMs`.
@@ -95,10 +108,8 @@ async function lockAndRun<T>(
   timeoutMs: number,
 ): Promise<T> {
   const lockPath = `${file}.lock`;
-  const releasedAt = contendedReleases.get(file);
-  if (releasedAt !== undefined && performance.now() - releasedAt < MAX_RETRY_INTERVAL_MS) {
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, Math.random() * MAX_RETRY_INTERVAL_MS));
-  }
+  const past = history.get(file);
+  await pauseIfBarging(past);
   const lockFs = createReclaimSafeLockFs(lockPath, staleMs);
   const controller = new AbortController();
   let release: () => Promise<void>;
@@ -137,9 +148,16 @@ async function lockAndRun<T>(
       // Already released because it was compromised: the signal says so.
       if ((error as NodeJS.ErrnoException).code !== 'ERELEASED') throw error;
     });
-    if (lockFs.contended) contendedReleases.set(file, performance.now());
-    else contendedReleases.delete(file);
+    const releasedAt = performance.now();
+    history.set(file, { releasedAt, contendedAt: lockFs.contended ? releasedAt : (past?.contendedAt ?? -Infinity) });
   }
   controller.signal.throwIfAborted();
   return result;
+}
+
+/** Lets sleeping waiters have a go when this process would otherwise retake a contended lock at once. */
+async function pauseIfBarging(past: { releasedAt: number; contendedAt: number } | undefined): Promise<void> {
+  const now = performance.now();
+  if (!past || now - past.releasedAt >= MAX_RETRY_INTERVAL_MS || now - past.contendedAt >= CONTENTION_MEMORY_MS) return;
+  await new Promise((resolveDelay) => setTimeout(resolveDelay, Math.random() * BARGE_PAUSE_MAX_MS));
 }

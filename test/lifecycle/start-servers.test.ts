@@ -69,6 +69,21 @@ describe('startServers', () => {
     expect((await get(web.url)).status).toBe(200);
   });
 
+  it('never matches a log line of an earlier instance of the same server in the same run', async () => {
+    const owner = await start(defineServers({ anchor: { app: () => (_req, res) => res.end() } }));
+    const web = defineServers({
+      web: { command: ['node', serverScript, '--port', '0', '--announce', '--delay-ms', '200'], port: 0, readiness: /listening on http:\/\/[^:]+:(?<port>\d+)/ },
+    });
+    const first = await startServers(web, { stateFile: owner.run.stateFile });
+    const firstPort = first.get('web').port;
+    await first.stop();
+    // Same name, same slot, same log file: the first instance's "listening" line is already in it.
+    const second = await startServers(web, { stateFile: owner.run.stateFile });
+    handles.push(second);
+    expect(second.get('web').port).not.toBe(firstPort);
+    expect((await get(second.get('web').url)).status).toBe(200);
+  });
+
   it('serves IPv6 hosts with bracketed URLs', async () => {
     const servers = await start(
       defineServers({ v6: { command: ['node', serverScript, '--port', '{port}', '--host', '{host}'], host: '::1', readiness: 'http' } }),

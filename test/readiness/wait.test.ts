@@ -31,6 +31,6 @@ describe('documented defaults', () => {
   it('DEFAULT_ATTEMPT_TIMEOUT_MS is what WaitForReadyOptions says', () => {
     const options = readFileSync(new URL('../../src/readiness/wait-for-ready.ts', import.meta.url), 'utf8');
     expect(options).toContain(`@default DEFAULT_ATTEMPT_TIMEOUT_MS (${DEFAULT_ATTEMPT_TIMEOUT_MS})`);
-    expect(DEFAULT_BACKOFF).toEqual({ initialMs: 2, factor: 1.5, maxMs: 20 });
+    expect(DEFAULT_BACKOFF).toEqual({ initialMs: 1, factor: 1.25, maxMs: 10 });
   });
 });

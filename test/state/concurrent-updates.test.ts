@@ -4,10 +4,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createStateFile, readState } from '../../src/state/index.js';
 import type { WriterConfig, WriterSummary } from '../fixtures/state-writer.js';
 import { compileFixtures, type CompiledFixtures } from './compile-fixtures.js';
-import { lastJsonLine, runFixture } from './run-fixture.js';
+import { lastJsonLine, runFixture, useFixtureCleanup } from './run-fixture.js';
 import { useTempDirs } from './temp-dir.js';
 
 const makeTempDir = useTempDirs();
+useFixtureCleanup();
 
 let compiled: CompiledFixtures;
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { CompiledFixtures } from './compile-fixtures.js';
 
 /** A fixture script running under tsx in a child process. */
@@ -11,6 +12,17 @@ export interface FixtureProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/** Fixture processes that have not exited yet. */
+const running = new Set<ChildProcess>();
+
+/** Registers an `afterEach` that SIGKILLs the fixture processes a failed test left running. */
+export function useFixtureCleanup(): void {
+  afterEach(() => {
+    for (const child of running) child.kill('SIGKILL');
+    running.clear();
+  });
+}
+
 /**
  * Starts `test/fixtures/<name>` with `node --import tsx`, or its compiled JavaScript with plain `node`
  * (see `compileFixtures`); its stdin is a pipe.
@@ -20,6 +32,7 @@ export function runFixture(name: string, args: readonly string[], compiled?: Com
     ? [compiled.pathOf(name)]
     : ['--import', 'tsx', fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))];
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
   let stdout = '';
   let stderr = '';
   let markReady!: () => void;
@@ -33,6 +46,7 @@ export function runFixture(name: string, args: readonly string[], compiled?: Com
     (resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => {
+        running.delete(child);
         markReady();
         resolve({ code, signal, stdout: stdout.replace(/^ready\n/, ''), stderr });
       });

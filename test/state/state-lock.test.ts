@@ -5,10 +5,11 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { withStateLock } from '../../src/state/index.js';
 import { createReclaimSafeLockFs } from '../../src/state/reclaim-safe-lock-fs.js';
-import { lastJsonLine, runFixture } from './run-fixture.js';
+import { lastJsonLine, runFixture, useFixtureCleanup } from './run-fixture.js';
 import { useTempDirs } from './temp-dir.js';
 
 const makeTempDir = useTempDirs();
+useFixtureCleanup();
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(

@@ -1,12 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { findConfigFile } from '../../config/load-config.js';
-
-/**
- * Environment variable naming the servers config file of a Jest run. Read by the global setup (a
- * value you set overrides the lookup in `rootDir`), then set by it to the absolute path it loaded, so
- * that every worker's test environment loads the very same file.
- */
-export const CONFIG_ENV = 'EPHEMERAL_SERVERS_CONFIG';
+import { CONFIG_ENV } from './constants.js';
 
 /**
  * The servers config file to load: `explicit` (from `createGlobalSetup({ configFile })`), else

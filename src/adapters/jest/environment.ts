@@ -19,7 +19,7 @@ import { readState } from '../../state/state-file.js';
 import { resolveStatePath } from '../../state/state-path.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
 import { resolveConfigFile } from './config-file.js';
-import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './exposed-endpoints.js';
+import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
 
 // jest-environment-node is CommonJS in Jest 29 and dual in Jest 30: take `TestEnvironment` from
 // wherever this module system put it.

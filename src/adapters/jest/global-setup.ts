@@ -11,7 +11,8 @@
  * ```
  */
 import { startRun } from '../../lifecycle/start-run.js';
-import { CONFIG_ENV, resolveConfigFile } from './config-file.js';
+import { resolveConfigFile } from './config-file.js';
+import { CONFIG_ENV } from './constants.js';
 import { getRunSlot, setRunSlot } from './owner-slot.js';
 import { stopJestRun } from './stop-jest-run.js';
 

@@ -1,4 +1,4 @@
-import { CONFIG_ENV } from './config-file.js';
+import { CONFIG_ENV } from './constants.js';
 import { getRunSlot, setRunSlot } from './owner-slot.js';
 
 /**

@@ -5,8 +5,6 @@
 import type { TestProject } from 'vitest/node';
 import type { ServersConfig } from '../../config/types.js';
 import { startRun } from '../../lifecycle/start-run.js';
-import { isProcessAlive } from '../../process/process-identity.js';
-import { readStateSync } from '../../state/index.js';
 import { debugLog } from './debug.js';
 import { PROVIDE_KEY, type ProvidedServers } from './types.js';
 
@@ -28,31 +26,6 @@ export interface VitestGlobalSetupOptions {
 export type VitestGlobalSetup = (project: Pick<TestProject, 'config' | 'provide'>) => Promise<() => Promise<void>>;
 
 /**
- * Last resort when Vitest exits without awaiting the teardown (a test calling `process.exit`, an
- * unhandled signal): SIGKILL every command server the run recorded, synchronously on `exit` (Node docs,
- * process event 'exit': only synchronous work happens there). Identity (pid + start time) is checked
- * first, so a reused pid is never hit.
- */
-function killRecordedOnExit(stateFile: string): () => void {
-  return () => {
-    let servers;
-    try {
-      servers = readStateSync(stateFile).servers;
-    } catch {
-      return; // The teardown already ran and removed the run directory: nothing is left.
-    }
-    for (const entry of Object.values(servers)) {
-      if (entry.pgid === undefined || !isProcessAlive(entry.pid, entry.startTime)) continue;
-      try {
-        process.kill(-entry.pgid, 'SIGKILL');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') process.stderr.write(`ephemeral-servers: could not kill ${entry.name}@${entry.slot}: ${String(error)}\n`);
-      }
-    }
-  };
-}
-
-/**
  * Creates a Vitest global setup: it loads the servers config (see `options`), creates the run (run
  * directory, state file, `EPHEMERAL_SERVERS_STATE` for the workers), starts every `run`-scoped server,
  * `provide`s `{ runId, stateFile, configFile, endpoints }` under `'ephemeral-servers'` (read it with
@@ -62,7 +35,9 @@ function killRecordedOnExit(stateFile: string): () => void {
  *
  * A config error or a start failure rejects with the typed error (`ConfigError`,
  * `ServerExitedError` with the server's output tail, `ReadinessTimeoutError`, …), which fails the
- * Vitest run; nothing is left running.
+ * Vitest run; nothing is left running. If Vitest dies without awaiting the teardown (a signal,
+ * `process.exit`, SIGKILL), `startRun`'s guards stop the servers (exit handler, signal handlers,
+ * reaper: docs/teardown.md).
  *
  * @example
  * ```ts
@@ -85,8 +60,6 @@ export function createGlobalSetup(options: VitestGlobalSetupOptions = {}): Vites
         .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
         .join(', ')})`,
     );
-    const onExit = killRecordedOnExit(owner.run.stateFile);
-    process.on('exit', onExit);
     const provided: ProvidedServers = {
       runId: owner.run.runId,
       stateFile: owner.run.stateFile,
@@ -99,7 +72,6 @@ export function createGlobalSetup(options: VitestGlobalSetupOptions = {}): Vites
       try {
         await owner.teardown();
       } finally {
-        process.off('exit', onExit);
         debugLog(`run ${owner.run.runId}: teardown took ${(performance.now() - stoppingAt).toFixed(1)} ms`);
       }
     };

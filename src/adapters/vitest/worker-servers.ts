@@ -93,6 +93,25 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
   };
 }
 
+let disconnectHandled = false;
+
+/**
+ * In a forked worker (an IPC channel to the runner), stops every registry's in-process servers when
+ * the channel closes: when Vitest dies without stopping its workers (SIGTERM, SIGKILL), an orphaned
+ * worker would otherwise stay alive forever, its event loop held by the listening sockets. Worker
+ * threads need nothing: they die with the runner's process.
+ */
+function stopAllOnDisconnect(): void {
+  if (disconnectHandled || typeof process.send !== 'function') return;
+  disconnectHandled = true;
+  process.once('disconnect', () => {
+    for (const [key, registry] of registries) {
+      registries.delete(key);
+      registry.stop().catch((error: unknown) => debugLog(`could not stop the in-process servers of an orphaned worker: ${String(error)}`));
+    }
+  });
+}
+
 /**
  * Takes a reference on this worker's registry (created on first use). Release it with
  * {@link releaseWorkerServers}; the last release stops the in-process servers it started.
@@ -106,6 +125,7 @@ export function acquireWorkerServers<C extends ServersConfig>(config: C): Worker
   if (registry === undefined) {
     registry = createRegistry(config, stateFile, slot);
     registries.set(key, registry);
+    stopAllOnDisconnect();
   }
   registry.users++;
   return registry.servers as WorkerServers<C>;

@@ -1,0 +1,46 @@
+// Where ephemeral-servers' readiness overhead goes (run: node --import tsx bench/profile-ready.mjs).
+// Times each step startServers takes for one command server, on internal modules imported from src/,
+// and computes the readiness lag of the default backoff for a server that becomes ready at time T.
+import { createServer } from 'node:http';
+import { createRun, removeRunDir } from '../dist/index.js';
+import { allocatePort } from '../src/ports/index.ts';
+import { updateState } from '../src/state/index.ts';
+import { DEFAULT_BACKOFF } from '../src/readiness/backoff.ts';
+import { summarize } from './lib/stats.mjs';
+
+const time = async (n, fn) => {
+  const samples = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    samples.push(performance.now() - t0);
+  }
+  return summarize(samples);
+};
+const run = await createRun();
+const entry = (port) => ({
+  name: 'p', slot: 1, scope: 'worker', kind: 'in-process',
+  endpoint: { name: 'p', slot: 1, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` },
+  pid: process.pid, owner: { kind: 'worker', pid: process.pid }, startedAt: new Date().toISOString(),
+  stopSignal: 'SIGTERM', stopTimeoutMs: 1000, status: 'running', dependsOn: [],
+});
+const steps = {
+  'createRun (mkdtemp, state file)': await time(30, async () => removeRunDir(await createRun())),
+  'allocatePort + release': await time(30, async () => (await allocatePort()).release()),
+  'updateState (one entry, lock + write + fsync)': await time(30, (i) => updateState(run.stateFile, (s) => { s.servers['p@1'] = entry(1000 + i); })),
+};
+// Poll instants of the default backoff (the first attempt at 0) and the lag for a server ready at T.
+const polls = [0];
+for (let d = DEFAULT_BACKOFF.initialMs, t = 0; t < 2000; d = Math.min(d * DEFAULT_BACKOFF.factor, DEFAULT_BACKOFF.maxMs)) polls.push((t += d));
+const lagAt = (T) => polls.find((p) => p >= T) - T;
+const lags = [];
+for (let T = 20; T <= 120; T += 0.5) lags.push(lagAt(T));
+const probe = { 'backoff lag for T uniform in 20–120 ms (poll instants only)': summarize(lags) };
+// A 1 ms floor has a mean lag of 0.5 ms. An http attempt costs a request; a tcp one a connect:
+const server = createServer((q, s) => s.end('ok'));
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const { port } = server.address();
+probe['one http GET on a ready server (fetch)'] = await time(50, async () => (await fetch(`http://127.0.0.1:${port}/`)).text());
+server.close();
+await removeRunDir(run);
+console.log(JSON.stringify({ steps, probe, polls: polls.slice(0, 12).map((p) => Math.round(p * 10) / 10) }, null, 1));

@@ -1,0 +1,8 @@
+// Types server names for useServer(), inject('ephemeral-servers') and friends.
+import type servers from './servers.config.js';
+
+declare module 'ephemeral-servers/vitest' {
+  interface Register {
+    servers: typeof servers;
+  }
+}

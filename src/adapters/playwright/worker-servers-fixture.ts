@@ -1,0 +1,90 @@
+import type { WorkerInfo } from '@playwright/test';
+import {
+  loadServersConfig,
+  readState,
+  startServers,
+  STATE_ENV,
+  StateFileError,
+  type Endpoint,
+  type ServersConfig,
+} from '../../index.js';
+import { CONFIG_ENV } from './global-setup.js';
+
+/** The servers a Playwright worker sees: its own `worker`-scoped instances and the run's. */
+export interface WorkerServers {
+  /** This worker's slot: Playwright's `parallelIndex` + 1 (1..workers). */
+  slot: number;
+  /** Endpoints by name: this slot's worker-scoped instances, and the run-scoped servers. */
+  endpoints: Readonly<Record<string, Endpoint>>;
+  /**
+   * Endpoint of a server.
+   * @throws TypeError when there is no server of that name.
+   */
+  get(name: string): Endpoint;
+}
+
+/** Options of {@link workerServersFixture}. */
+export interface WorkerServersOptions {
+  /** The servers config. Default: the file the global setup loaded (`EPHEMERAL_SERVERS_CONFIG`), or `configFile`. */
+  config?: ServersConfig;
+  /** Servers config file, when the global setup was given a config object. Relative to the current directory. */
+  configFile?: string;
+  /** Worker-scoped servers to start. @default every worker-scoped server of the config */
+  only?: readonly string[];
+}
+
+type WorkerFixtureFunction = (args: object, use: (servers: WorkerServers) => Promise<void>, workerInfo: WorkerInfo) => Promise<void>;
+
+/**
+ * A worker-scoped Playwright fixture: the config's `worker`-scoped servers, one instance per worker
+ * slot (`parallelIndex` + 1), never shared between slots. The first worker of a slot starts them and
+ * hands them over to the run (so the run's teardown, and its reaper if the runner is SIGKILLed, stop
+ * them); a worker that replaces it in the same slot (after a test failure) reuses them when they are
+ * still alive. In-process servers live in the worker and stop with it. Needs the run of our global
+ * setup (`globalSetup: 'ephemeral-servers/playwright'`).
+ *
+ * ```ts
+ * export const test = base.extend<{}, { servers: WorkerServers }>({ servers: workerServersFixture() });
+ * ```
+ *
+ * @throws StateFileError (`ES_STATE_MISSING`) when no run is set up; the start errors of `startServers`.
+ */
+export function workerServersFixture(options: WorkerServersOptions = {}): [WorkerFixtureFunction, { scope: 'worker' }] {
+  // Playwright reads a fixture's dependencies from its source: the first parameter must be a
+  // destructuring pattern (`{}`: none), not a plain name.
+  const fixture: WorkerFixtureFunction = async ({}, use, workerInfo) => {
+    const stateFile = process.env[STATE_ENV];
+    if (stateFile === undefined || stateFile === '') {
+      throw new StateFileError(
+        'missing',
+        undefined,
+        `No run for the worker servers: ${STATE_ENV} is not set. Add \`globalSetup: 'ephemeral-servers/playwright'\` to playwright.config (or your own createGlobalSetup()).`,
+      );
+    }
+    const configFile = options.configFile ?? process.env[CONFIG_ENV];
+    const config = options.config ?? (await loadServersConfig({ file: configFile })).config;
+    const slot = workerInfo.parallelIndex + 1;
+    const handle = await startServers(config, { stateFile, scope: 'worker', slot, reuse: true, only: options.only, exportEnv: false });
+    try {
+      await handle.detach();
+      const endpoints: Record<string, Endpoint> = {};
+      for (const entry of Object.values((await readState(stateFile)).servers)) {
+        if (entry.slot === 0 && entry.status === 'running') endpoints[entry.name] = entry.endpoint;
+      }
+      Object.assign(endpoints, handle.endpoints);
+      await use({
+        slot,
+        endpoints,
+        get(name: string): Endpoint {
+          const endpoint = endpoints[name];
+          if (endpoint === undefined) throw new TypeError(`No server "${name}" for worker slot ${slot}; known: ${Object.keys(endpoints).join(', ') || '(none)'}.`);
+          return endpoint;
+        },
+      });
+    } finally {
+      // After detach() this stops the in-process servers only; command servers belong to the run.
+      await handle.stop();
+    }
+  };
+  return [fixture, { scope: 'worker' }];
+}

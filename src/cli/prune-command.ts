@@ -1,0 +1,27 @@
+import { sweepStaleRuns } from '../lifecycle/sweep-stale-runs.js';
+
+/** Options of {@link pruneCommand}. */
+export interface PruneOptions {
+  /** Print JSON (`sweepStaleRuns`' result: `{ reaped, skipped }`) instead of text. */
+  json?: boolean;
+  /** Directory holding run directories. @default os.tmpdir() */
+  tmpDir?: string;
+}
+
+/**
+ * `ephemeral-servers prune`: reaps stale runs, i.e. run directories under the temp dir whose owner and
+ * reaper both died (a machine crash, both SIGKILLed): their recorded processes are stopped (identity
+ * checked) and the directories removed. See `sweepStaleRuns`; live runs are never touched.
+ */
+export async function pruneCommand(options: PruneOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const result = await sweepStaleRuns({ tmpDir: options.tmpDir });
+  if (options.json) {
+    stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const lines = [result.reaped.length === 0 ? 'No stale runs.' : `Reaped ${result.reaped.length} stale run(s):`, ...result.reaped.map((dir) => `  ${dir}`)];
+  if (result.skipped.length > 0) {
+    lines.push(`Left ${result.skipped.length} run directory(ies) alone:`, ...result.skipped.map(({ runDir, reason }) => `  ${runDir}: ${reason}`));
+  }
+  stdout.write(`${lines.join('\n')}\n`);
+}

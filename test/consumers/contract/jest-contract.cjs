@@ -1,0 +1,20 @@
+// The consumer contract as a Jest test, shared by every Jest consumer and both module systems. The
+// test file passes in what it imported from `ephemeral-servers/jest`: this file lives outside the
+// consumer projects, where that import would not resolve to the installed tarball.
+'use strict';
+const { visitServers } = require('./visit.cjs');
+
+/**
+ * Defines the contract test in the calling test file.
+ * @param {{ getServer: (name: string) => object, getServers: () => Record<string, object>, file: string }} jestApi
+ */
+module.exports = function defineJestContract({ getServer, getServers, file }) {
+  test('sees the run-scoped servers and its own slot\'s worker-scoped ones', async () => {
+    const endpoints = getServers();
+    expect(globalThis.servers).toBe(endpoints);
+    expect(Object.isFrozen(endpoints)).toBe(true);
+    expect(getServer('api')).toBe(endpoints.api);
+    expect(() => getServer('missing')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND' }));
+    await visitServers({ file, slot: Number(process.env.JEST_WORKER_ID), endpoints });
+  });
+};
