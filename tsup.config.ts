@@ -29,4 +29,6 @@ export default defineConfig({
   splitting: true,
   external: ['vitest', 'jest-environment-node', '@jest/environment', '@playwright/test', 'supertest'],
   shims: true,
+  // The bin must be executable even when dist/cli.js already existed (tsup sets the mode only on create).
+  onSuccess: 'chmod 755 dist/cli.js',
 });

@@ -37,7 +37,7 @@ function spawnFailureCode(error: NodeJS.ErrnoException): number {
  * terminal's Ctrl+C, which already reached it: see {@link isTerminalForeground}; a second one is
  * forwarded), then servers are stopped when it exits, and the result mirrors the command (its exit
  * code, or the signal that ended it, which the caller re-raises). A signal during the start makes the
- * result that signal.
+ * result that signal. A signal during the final teardown lets it finish, then ends the CLI.
  */
 export async function runCommand(command: readonly string[], options: RunCommandOptions = {}): Promise<RunResult> {
   const stderr = options.stderr ?? process.stderr;
@@ -97,9 +97,9 @@ export async function runCommand(command: readonly string[], options: RunCommand
         };
       });
     } finally {
-      onSignal = () => {
-        stderr.write('ephemeral-servers: stopping servers…\n');
-      };
+      // The command is gone: a signal now belongs to the run's own handler (startRun's), which lets the
+      // teardown finish and then re-raises it. The keep-alive stays.
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, listener);
       await owner.teardown();
     }
     // The command decides: a command that handles SIGINT and exits 0 (or 130) is mirrored as it is.

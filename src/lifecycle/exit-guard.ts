@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { removeRunDirectorySync } from '../reaper/remove-run-dir.js';
 import { stopRecordedGroupsSync } from '../reaper/stop-groups-sync.js';
 import { StateFileError } from '../errors.js';
 import { readStateSync } from '../state/state-file.js';
@@ -49,7 +49,7 @@ function stopGuardedRun(run: GuardedRun): void {
   try {
     const state = readStateSync(run.stateFile);
     stopRecordedGroupsSync(Object.entries(state.servers), EXIT_STOP_BUDGET_MS);
-    rmSync(run.runDir, { recursive: true, force: true, maxRetries: 3 });
+    removeRunDirectorySync(run.runDir);
   } catch (error) {
     // Missing: the run is already gone. Anything else cannot be thrown from an exit handler; the reaper
     // still gets the run when this process is gone.

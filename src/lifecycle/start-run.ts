@@ -4,10 +4,11 @@ import type { ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { Endpoint } from '../endpoint.js';
 import { StopError } from '../errors.js';
+import { removeRunDirectory } from '../reaper/remove-run-dir.js';
 import { stopRecordedGroupsSync } from '../reaper/stop-groups-sync.js';
 import { readStateSync, STATE_ENV } from '../state/index.js';
 import { guardRun } from './exit-guard.js';
-import { createRun, removeRunDir, type Run } from './run.js';
+import { createRun, type Run } from './run.js';
 import { handleSignalsFor } from './signal-handlers.js';
 import { spawnReaper, type ReaperHandle } from './spawn-reaper.js';
 import { startServers, type ServersHandle } from './start-servers.js';
@@ -129,7 +130,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
       await stopRecordedServers(run.stateFile, { filter: (entry) => entry.scope === 'worker' }).catch((error: unknown) => errors.push(error));
       await handle?.stop().catch((error: unknown) => errors.push(error));
       await stopRecordedServers(run.stateFile).catch((error: unknown) => errors.push(error));
-      await removeRunDir(run);
+      await removeRunDirectory(run.runDir);
       finish();
       if (errors.length > 0) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
     })();
@@ -156,7 +157,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
       return await startServers(config, { stateFile: run.stateFile, scope: 'run', signal: startAborter.signal });
     } catch (error) {
       // startServers has already stopped whatever it started.
-      await removeRunDir(run);
+      await removeRunDirectory(run.runDir);
       finish();
       throw error;
     }

@@ -7,7 +7,10 @@ import { isProcessAlive } from '../process/process-identity.js';
 import { readLogTail } from '../process/log-follower.js';
 import { detectWorkerSlot, readState, STATE_ENV, updateState } from '../state/index.js';
 import { stateKey, type StateFile } from '../state/schema.js';
-import { createRun, openRun, removeRunDir, type Run } from './run.js';
+import { removeRunDirectory } from '../reaper/remove-run-dir.js';
+import { guardRun } from './exit-guard.js';
+import { createRun, openRun, type Run } from './run.js';
+import { spawnReaper, type ReaperHandle } from './spawn-reaper.js';
 import { startInstance, type StartedInstance } from './start-instance.js';
 
 /** Options of {@link startServers}. */
@@ -21,6 +24,13 @@ export interface StartServersOptions {
   stateFile?: string;
   /** @default true */
   exportEnv?: boolean;
+  /**
+   * When this call creates its own run: give it a reaper (a detached process that stops its servers if
+   * this process dies by any means, SIGKILL included) and an `exit` guard, as `startRun` does. Costs
+   * one short-lived process (about 0.2 s of CPU). Ignored when joining an existing run, whose owner
+   * has them. @default true
+   */
+  reaper?: boolean;
   /** Start only servers of this scope (their dependencies of the other scope must already run). Default: all. */
   scope?: Scope;
   /** Start only these servers (and nothing else; dependencies must be listed or already running). Default: all. */
@@ -131,6 +141,24 @@ export async function startServers(config: ServersConfig, options: StartServersO
   const run = ownsRun ? await createRun() : await openRun(stateFile);
   const exportedEnv = ownsRun && options.exportEnv !== false;
   if (exportedEnv) process.env[STATE_ENV] = run.stateFile;
+  // A run of our own gets the same teardown guarantee as startRun's: the exit guard and the reaper.
+  let reaper: ReaperHandle | undefined;
+  const releaseExitGuard = ownsRun ? guardRun({ stateFile: run.stateFile, runDir: run.runDir, beforeStop: () => reaper?.urgent() }) : () => undefined;
+  const endRun = async (): Promise<void> => {
+    if (!ownsRun) return;
+    await removeRunDirectory(run.runDir);
+    reaper?.release();
+    releaseExitGuard();
+    if (exportedEnv && process.env[STATE_ENV] === run.stateFile) delete process.env[STATE_ENV];
+  };
+  if (ownsRun && options.reaper !== false) {
+    try {
+      reaper = await spawnReaper(run);
+    } catch (error) {
+      await endRun();
+      throw error;
+    }
+  }
   const slot = options.slot ?? detectWorkerSlot() ?? 1;
 
   const selected = plan.order.filter(
@@ -199,10 +227,7 @@ export async function startServers(config: ServersConfig, options: StartServersO
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
     await stopInReverseOrder(started);
-    if (ownsRun) {
-      await removeRunDir(run);
-      if (exportedEnv && process.env[STATE_ENV] === run.stateFile) delete process.env[STATE_ENV];
-    }
+    await endRun();
     // The first failure aborted the controller with itself as the reason; a caller's abort keeps its own.
     throw controller.signal.aborted ? controller.signal.reason : failure.reason;
   }
@@ -221,10 +246,7 @@ export async function startServers(config: ServersConfig, options: StartServersO
     stopping ??= (async () => {
       // Detached command servers belong to the run owner now; in-process ones cannot outlive us.
       const errors = await stopInReverseOrder(detached ? started.filter((i) => i.spec.kind === 'in-process') : started);
-      if (ownsRun) {
-        await removeRunDir(run);
-        if (exportedEnv && process.env[STATE_ENV] === run.stateFile) delete process.env[STATE_ENV];
-      }
+      await endRun();
       if (errors.length > 0) throw new StopError(errors);
     })();
     return stopping;

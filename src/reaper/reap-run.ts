@@ -1,9 +1,9 @@
-import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateFileError } from '../errors.js';
 import { readState } from '../state/state-file.js';
 import type { StateFile } from '../state/schema.js';
+import { removeRunDirectory } from './remove-run-dir.js';
 import { checkRecordedGroup, recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
 import type { KeyedEntry } from './stop-order.js';
 
@@ -67,7 +67,7 @@ export async function reapRun(stateFile: string, options: ReapRunOptions = {}): 
     // survives, fast. Each server still gets its stop signal first.
     await Promise.all(pending.map((keyed) => stopOne(keyed, options.urgent === true, result, log)));
   }
-  await rm(dirname(stateFile), { recursive: true, force: true, maxRetries: 3 });
+  await removeRunDirectory(dirname(stateFile));
   log(`removed ${dirname(stateFile)}`);
   return result;
 }

@@ -251,12 +251,12 @@ describe('ephemeral-servers ls and logs', () => {
 
 describe('ephemeral-servers prune', () => {
   it('reaps a run whose owner was SIGKILLed without a reaper, and leaves live runs alone', async () => {
-    // An owner without a reaper: a bare startServers() that creates its own run, then SIGKILL.
+    // An owner without a reaper (as if the reaper had died too): startServers() creating its own run, then SIGKILL.
     const ownerScript = join(dir, 'owner.mjs');
     await writeFile(
       ownerScript,
       `import { startServers } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
-const handle = await startServers({ api: { command: ['node', ${JSON.stringify(SERVER_SCRIPT)}, '--port', '{port}', '--name', 'api', '--pid-file', ${JSON.stringify(pidFile)}] } });
+const handle = await startServers({ api: { command: ['node', ${JSON.stringify(SERVER_SCRIPT)}, '--port', '{port}', '--name', 'api', '--pid-file', ${JSON.stringify(pidFile)}] } }, { reaper: false });
 console.log('STATE=' + handle.run.stateFile);
 setInterval(() => {}, 1000);
 `,

@@ -94,7 +94,11 @@ describe.each(consumers)('consumer $name', (consumer) => {
       const result = await runScript(
         consumer.dir,
         script,
-        consumerEnv({ ES_CONTRACT_REPORT_DIR: reportDir, ES_CONSUMER_CACHE_DIR: join(runDir, 'cache') }),
+        consumerEnv({
+          ES_CONTRACT_REPORT_DIR: reportDir,
+          ES_CONTRACT_MIN_SLOTS: String(contract?.minSlots ?? 1),
+          ES_CONSUMER_CACHE_DIR: join(runDir, 'cache'),
+        }),
       );
       const versions = consumer.runners.map((name) => `${name}@${installedVersion(consumer.dir, name)}`).join(', ');
       console.log(`consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms`);

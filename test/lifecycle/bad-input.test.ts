@@ -103,14 +103,14 @@ describe('bad input', () => {
 
   it('times out a server that never becomes ready, naming probe, URL and output, and kills it', async () => {
     const error = await startServers(
-      defineServers({ mute: { command: ['node', serverScript, '--no-listen', '--name', 'mute'], startTimeoutMs: 500, readiness: { type: 'http', path: '/health' } } }),
+      defineServers({ mute: { command: ['node', serverScript, '--no-listen', '--name', 'mute'], startTimeoutMs: 1500, readiness: { type: 'http', path: '/health' } } }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReadinessTimeoutError);
     const timeout = error as ReadinessTimeoutError;
     expect(timeout).toMatchObject({ code: 'ES_READINESS_TIMEOUT', server: 'mute' });
     expect(timeout.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     expect(timeout.probe).toContain('/health');
-    expect(timeout.elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(timeout.elapsedMs).toBeGreaterThanOrEqual(1500);
     expect(timeout.lastError).toMatch(/ECONNREFUSED/);
     const [pid] = timeout.outputTail.join('\n').match(/mute booting pid=(\d+)/)?.slice(1).map(Number) ?? [];
     expect(pid).toBeGreaterThan(0);

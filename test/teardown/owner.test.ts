@@ -48,6 +48,16 @@ describe('run owner (a plain Node process)', () => {
     await waitFor('the reaper to exit', () => !isLive(ready.reaperPid), 5000);
   });
 
+  it('SIGKILLed while it holds a run that startServers created for itself: the reaper covers it too', async () => {
+    const { child, ready } = await startOwner({ OWNER_API: 'startServers' });
+    const killedAt = performance.now();
+    child.kill('SIGKILL');
+    const { ms, live } = await timeUntilGone(ready.pids, killedAt);
+    report(`owner SIGKILL (node, startServers run): last of ${ready.pids.length} processes gone ${ms.toFixed(0)} ms after the kill`);
+    expect(live).toEqual([]);
+    await waitFor('the run directory to be removed', () => sandbox.runDirs().length === 0, 5000);
+  });
+
   it.each(['SIGINT', 'SIGTERM'] as const)('%s: ordered teardown (c, b, a), then the process ends by that signal', async (signal) => {
     const { child, exited, ready, orderFile } = await startOwner();
     const signalledAt = performance.now();

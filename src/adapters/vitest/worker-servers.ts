@@ -104,10 +104,20 @@ let disconnectHandled = false;
 function stopAllOnDisconnect(): void {
   if (disconnectHandled || typeof process.send !== 'function') return;
   disconnectHandled = true;
+  const parentPid = process.ppid;
   process.once('disconnect', () => {
-    for (const [key, registry] of registries) {
+    const stops = [...registries].map(([key, registry]) => {
       registries.delete(key);
-      registry.stop().catch((error: unknown) => debugLog(`could not stop the in-process servers of an orphaned worker: ${String(error)}`));
+      return registry.stop().catch((error: unknown) => debugLog(`could not stop the in-process servers of an orphaned worker: ${String(error)}`));
+    });
+    // Only when the runner is dead (this worker was re-parented): a worker mid-test can otherwise hang
+    // for good, as Vitest does not handle the IPC disconnect there. It has no one to report to, so it
+    // exits once its servers are closed. A normal shutdown (same parent) is left to Vitest.
+    if (process.ppid !== parentPid) {
+      void Promise.allSettled(stops).then(() => {
+        debugLog(`orphaned worker pid=${process.pid} exits: its runner is gone`);
+        process.exit(1);
+      });
     }
   });
 }

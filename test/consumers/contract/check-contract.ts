@@ -101,6 +101,16 @@ export function findProcessesOfRun(stateFile: string): number[] {
   return found;
 }
 
+/** Polls `find` until it returns nothing or `timeoutMs` passed; returns its last answer. */
+async function waitUntilNone(find: () => number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found.length === 0 || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * Checks that nothing of the run is left once its runner exited: no process of the run (the servers'
  * own pids, and any process carrying the run's `EPHEMERAL_SERVERS_STATE`), no listening port of the
@@ -114,7 +124,8 @@ export async function checkNothingLeft(reports: readonly VisitReport[], graceMs 
   if (live.length > 0) problems.push(`processes of the run still running (servers or test workers): ${live.join(', ')}`);
   const stateFiles = [...new Set(reports.map((r) => r.stateFile).filter((path) => path !== null))];
   for (const stateFile of stateFiles) {
-    const others = findProcessesOfRun(stateFile);
+    // The run's reaper, among others, exits on its own right after the teardown: give it the grace too.
+    const others = await waitUntilNone(() => findProcessesOfRun(stateFile), graceMs);
     if (others.length > 0) problems.push(`processes with the run's EPHEMERAL_SERVERS_STATE still running: ${others.join(', ')}`);
     if (existsSync(dirname(stateFile))) problems.push(`run directory still exists: ${dirname(stateFile)}`);
   }

@@ -5,7 +5,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { randomUUID } = require('node:crypto');
-const { writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const { join } = require('node:path');
 
@@ -64,7 +64,26 @@ async function visitServers({ file, slot, endpoints }) {
     pids: { shared: info.shared.pid, api: info.api.pid, inproc: info.inproc.pid },
   };
   writeFileSync(join(reportDir, `${randomUUID()}.json`), JSON.stringify(report, null, 2));
+  await waitForSlots(reportDir, Number(process.env.ES_CONTRACT_MIN_SLOTS ?? '1'));
   return report;
+}
+
+/**
+ * Holds this test file until files of `minSlots` distinct slots have reported (or 10 s passed): a
+ * runner may otherwise feed every file to its first worker while the second one still boots, and the
+ * isolation between slots would go unchecked. Not an assertion: the harness checks the slot count.
+ */
+async function waitForSlots(reportDir, minSlots) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const slots = new Set(
+      readdirSync(reportDir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => JSON.parse(readFileSync(join(reportDir, name), 'utf8')).slot),
+    );
+    if (slots.size >= minSlots || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 module.exports = { visitServers };

@@ -1,0 +1,36 @@
+import { renameSync, rmSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+
+/**
+ * Removes a run directory even while other processes of the run may still write into it (a worker
+ * recording that a server died, taking the state lock): the directory is first renamed away
+ * (`<runDir>.removing-<pid>`, atomic), so every later write through the old path fails with `ENOENT`
+ * instead of re-filling the directory while it is being emptied; then the renamed copy is removed. A
+ * plain recursive `rm` can fail with `ENOTEMPTY` in that race.
+ *
+ * A directory that is already gone is not an error.
+ *
+ * @throws The `fs` error other than `ENOENT`.
+ */
+export async function removeRunDirectory(runDir: string): Promise<void> {
+  const doomed = `${runDir}.removing-${process.pid}`;
+  try {
+    await rename(runDir, doomed);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await rm(doomed, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Synchronous {@link removeRunDirectory}, for exit handlers. Same errors. */
+export function removeRunDirectorySync(runDir: string): void {
+  const doomed = `${runDir}.removing-${process.pid}`;
+  try {
+    renameSync(runDir, doomed);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
+}
