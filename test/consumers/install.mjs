@@ -3,7 +3,9 @@
 // packs the current build (dist/ must exist: run `npm run build` first) with `npm pack`, then in each
 // consumer, in parallel: `npm ci` (or `npm install` when it has no lock file yet, which writes one),
 // then `npm install --no-save <tarball>`. Slow (the runners come from the registry); run it once, before
-// `vitest run test/consumers`. Usage: node test/consumers/install.mjs [consumer-dir-name...]
+// `vitest run test/consumers`. Usage: node test/consumers/install.mjs [--if-needed] [consumer-dir-name...]
+// --if-needed: only the consumers with no installed copy of the package (what `npm test` runs, so that
+// `npm ci && npm test` works on a fresh clone; the test itself refreshes installed copies).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,8 +25,15 @@ function npm(args, cwd) {
 }
 
 const started = performance.now();
-const wanted = process.argv.slice(2);
-const consumers = findConsumers(consumersDir).filter((c) => wanted.length === 0 || wanted.includes(c.name));
+const ifNeeded = process.argv.includes('--if-needed');
+const wanted = process.argv.slice(2).filter((arg) => arg !== '--if-needed');
+const consumers = findConsumers(consumersDir)
+  .filter((c) => wanted.length === 0 || wanted.includes(c.name))
+  .filter((c) => !ifNeeded || !existsSync(join(c.dir, 'node_modules', 'ephemeral-servers', 'package.json')));
+if (consumers.length === 0) {
+  console.log('consumers: all installed');
+  process.exit(0);
+}
 if (wanted.length > 0 && consumers.length !== wanted.length) {
   throw new Error(`unknown consumer(s): ${wanted.filter((name) => !consumers.some((c) => c.name === name)).join(', ')}`);
 }
