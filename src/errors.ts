@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'ES_STATE_MISSING'
   | 'ES_STATE_CORRUPT'
   | 'ES_STATE_FOREIGN'
-  | 'ES_STATE_VERSION';
+  | 'ES_STATE_VERSION'
+  | 'ES_STATE_LOCKED'
+  | 'ES_PORT_RESERVATION';
 
 /** Base class of every error thrown by ephemeral-servers. */
 export class EphemeralServersError extends Error {
@@ -308,5 +310,35 @@ export class StateFileError extends EphemeralServersError {
     this.name = 'StateFileError';
     this.problem = problem;
     this.path = path;
+  }
+}
+
+/**
+ * The state file's lock could not be taken within `timeoutMs` (default 30000): another process holds
+ * it, or a crashed one left it behind (it goes stale after `staleMs`, default 10000).
+ */
+export class StateLockError extends EphemeralServersError {
+  /** Path of the lock (`<state file>.lock`). */
+  readonly lockPath: string;
+
+  constructor(message: string, lockPath: string, options?: { cause?: unknown }) {
+    super('ES_STATE_LOCKED', message, options);
+    this.name = 'StateLockError';
+    this.lockPath = lockPath;
+  }
+}
+
+/**
+ * The port reservation directory cannot be used safely: it is not a directory, is a symlink, or belongs
+ * to another user (someone could plant or read our claims).
+ */
+export class PortReservationError extends EphemeralServersError {
+  /** The reservation directory. */
+  readonly dir: string;
+
+  constructor(message: string, dir: string, options?: { cause?: unknown }) {
+    super('ES_PORT_RESERVATION', message, options);
+    this.name = 'PortReservationError';
+    this.dir = dir;
   }
 }

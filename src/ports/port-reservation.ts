@@ -1,3 +1,4 @@
+import { PortReservationError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
@@ -63,9 +64,10 @@ async function ensurePrivateDir(dir: string): Promise<void> {
   const stats = await lstat(dir);
   const uid = process.getuid?.();
   if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
-    throw new Error(
+    throw new PortReservationError(
       `Port reservation directory ${dir} is ${stats.isDirectory() ? `owned by uid ${stats.uid}, not by this user (uid ${uid})` : 'not a directory'}. ` +
         `Remove it, or pass another directory (\`reservationDir\`).`,
+      dir,
     );
   }
   if (uid !== undefined && (stats.mode & 0o077) !== 0) await chmod(dir, 0o700);

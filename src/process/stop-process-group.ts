@@ -56,7 +56,10 @@ export async function waitForProcessGroupExit(pgid: number, timeoutMs: number, w
     if (remainingMs <= 0) return false;
     const delay = Math.min(intervalMs, remainingMs);
     const controller = new AbortController();
-    const timer = sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
+    // Aborted below once the wait is over (woken early): that rejection is ours and expected.
+    const timer = sleep(delay, undefined, { signal: controller.signal }).catch((error: unknown) => {
+      if ((error as Error).name !== 'AbortError') throw error;
+    });
     await (wake && !woken ? Promise.race([timer, wake]) : timer);
     controller.abort();
     intervalMs = Math.min(intervalMs * POLL.factor, POLL.maxMs);

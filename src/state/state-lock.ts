@@ -1,3 +1,4 @@
+import { StateLockError } from '../errors.js';
 import { resolve } from 'node:path';
 import properLockfile from 'proper-lockfile';
 import { createReclaimSafeLockFs } from './reclaim-safe-lock-fs.js';
@@ -68,7 +69,7 @@ export interface HeldStateLock {
  * caller is awaiting it.
  *
  * @throws `RangeError` for an invalid `staleMs` or `timeoutMs`.
- * @throws An `Error` with code `ELOCKED` when the lock could not be taken within `timeoutMs`.
+ * @throws StateLockError (`ES_STATE_LOCKED`) when the lock could not be taken within `timeoutMs`.
  * @throws The reason of {@link HeldStateLock.signal} when the lock was lost while `fn` ran (after `fn` settled).
  * @throws Whatever `fn` throws.
  */
@@ -130,13 +131,11 @@ async function lockAndRun<T>(
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    throw Object.assign(
-      new Error(
-        `Could not lock ${file} within ${timeoutMs} ms: ${lockPath} is held by another process. ` +
-          `If no ephemeral-servers process is running, it is left over: delete it, or wait ${staleMs} ms for it to go stale.`,
-        { cause: error },
-      ),
-      { code: 'ELOCKED', path: lockPath },
+    throw new StateLockError(
+      `Could not lock ${file} within ${timeoutMs} ms: ${lockPath} is held by another process. ` +
+        `If no ephemeral-servers process is running, it is left over: delete it, or wait ${staleMs} ms for it to go stale.`,
+      lockPath,
+      { cause: error },
     );
   }
 

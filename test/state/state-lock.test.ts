@@ -75,11 +75,11 @@ describe('withStateLock', () => {
     expect(await exists(`${file}.lock.reclaim`)).toBe(false);
   });
 
-  it('gives up after timeoutMs on a live lock with ELOCKED, naming the lock', async () => {
+  it('gives up after timeoutMs on a live lock with StateLockError, naming the lock', async () => {
     const file = join(await makeTempDir(), 'state.json');
     await mkdir(`${file}.lock`);
     const error = await withStateLock(file, () => 'never', { timeoutMs: 100 }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'ELOCKED', path: `${file}.lock` });
+    expect(error).toMatchObject({ name: 'StateLockError', code: 'ES_STATE_LOCKED', lockPath: `${file}.lock` });
     expect(String(error)).toMatch(/within 100 ms.*held by another process/);
   });
 
