@@ -129,6 +129,10 @@ async function startCommandAttempt(
       startTimeoutMs: spec.startTimeoutMs,
       signal: context.signal,
     });
+    // A probe can be answered by another process that holds the port; a server that has exited by now
+    // is not ready, whatever answered.
+    const exit = spawned.exitStatus();
+    if (exit !== undefined) throw new ServerExitedError(spec.name, exit, spawned.output.tail(), logPath);
     if (announced && captured.port === undefined) {
       throw new ServerStartError(spec.name, 'its `log` probe passed without capturing a `port` group.');
     }

@@ -55,16 +55,36 @@ function checkRange(range: readonly [number, number] | undefined): readonly [num
   return [first, last];
 }
 
-/** A random port of the ephemeral range that `skip` accepts, or `undefined` when there is none. */
-function pickRandomPort(ephemeral: EphemeralPortRange, skip: (port: number) => boolean): number | undefined {
-  const size = ephemeral.last - ephemeral.first + 1;
+/** First port of the allocation window: below it sit the well-known dev ports (3000, 5432, 8080, 9229…). */
+export const ALLOCATION_WINDOW_FIRST = 10_000;
+/** Smallest allocation window worth using; with less, ports come from the ephemeral range instead. */
+const MIN_WINDOW_SIZE = 1_000;
+
+/**
+ * Where ports are drawn from when no preferred range gives one: the ports between
+ * {@link ALLOCATION_WINDOW_FIRST} and the start of the kernel's ephemeral range (10000–32767 with Linux's
+ * default 32768–60999). The kernel never hands those out by itself, so a port we reserved there cannot be
+ * taken by a `listen(0)` or an outgoing connection of an unrelated process between our allocation and the
+ * server's bind: only an explicit bind can take it. (Ports drawn from the ephemeral range, as get-port's
+ * port-0 fallback does, lose that race: seen in our own parallel suite, where another test file's
+ * `listen(0)` got a reserved port and answered the readiness probe of a server that had crashed.) When
+ * the ephemeral range leaves no such window (it starts below 11000), the ephemeral range is used.
+ */
+function allocationWindow(ephemeral: EphemeralPortRange): { first: number; last: number } {
+  const last = ephemeral.first - 1;
+  return last - ALLOCATION_WINDOW_FIRST + 1 >= MIN_WINDOW_SIZE ? { first: ALLOCATION_WINDOW_FIRST, last } : ephemeral;
+}
+
+/** A random port of `window` that `skip` accepts, or `undefined` when there is none. */
+function pickRandomPort(window: { first: number; last: number }, skip: (port: number) => boolean): number | undefined {
+  const size = window.last - window.first + 1;
   for (let i = 0; i < 32; i++) {
-    const port = ephemeral.first + Math.floor(Math.random() * size);
+    const port = window.first + Math.floor(Math.random() * size);
     if (!skip(port)) return port;
   }
   const offset = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) {
-    const port = ephemeral.first + ((offset + i) % size);
+    const port = window.first + ((offset + i) % size);
     if (!skip(port)) return port;
   }
   return undefined;
@@ -78,8 +98,8 @@ function pickRandomPort(ephemeral: EphemeralPortRange, skip: (port: number) => b
  * ({@link probePort}). Probing an unreserved port, as get-port does, holds it for a moment: a server of
  * another process binding that port at that moment fails with EADDRINUSE. Reserving first means
  * the only process that ever binds a reserved port is its holder: no race between cooperating
- * processes, by construction. Candidates: the `range` in order, then random ports of the kernel's
- * ephemeral range ({@link readEphemeralPortRange}), the same ports `listen(0)` and get-port would give.
+ * processes, by construction. Candidates: the `range` in order, then random ports of the allocation
+ * window below the kernel's ephemeral range ({@link allocationWindow}), which no `listen(0)` can take.
  * On Linux, once a few range ports proved in use, ports that have a listening socket on any address
  * (`/proc/net/tcp*`, read once) are skipped without an attempt, which keeps a crowded range cheap.
  *
@@ -147,11 +167,12 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
     }
   }
   const ephemeral = readEphemeralPortRange();
+  const window = allocationWindow(ephemeral);
   const tried = new Set<number>();
   const skip = (port: number): boolean =>
     excluded.has(port) || tried.has(port) || listening?.has(port) === true || ephemeral.isReserved(port) || (range !== undefined && port >= range[0] && port <= range[1]);
   while (attempts < maxAttempts) {
-    const port = pickRandomPort(ephemeral, skip);
+    const port = pickRandomPort(window, skip);
     if (port === undefined) break;
     tried.add(port);
     const reservation = await tryPort(port);
@@ -160,7 +181,7 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
   throw new PortExhaustedError(
     server,
     attempts,
-    `on ${host}${range === undefined ? '' : ` (range ${range[0]}-${range[1]}, then ${ephemeral.first}-${ephemeral.last})`}, ` +
+    `on ${host}${range === undefined ? '' : ` (range ${range[0]}-${range[1]}, then ${window.first}-${window.last})`}, ` +
       `${tally.inUse} port(s) were in use, ${tally.held} reserved by other processes, ${tally.denied} not permitted (EACCES). ` +
       `Raise \`maxAttempts\`, widen \`range\`, or free ports.`,
   );

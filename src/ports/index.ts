@@ -3,7 +3,7 @@
  * checks with the holding process, and recognising a server's "address in use" failure.
  */
 export { isAddrInUseOutput } from './addr-in-use.js';
-export { allocatePort, type AllocatePortOptions, type AllocatedPort } from './allocate-port.js';
+export { allocatePort, ALLOCATION_WINDOW_FIRST, type AllocatePortOptions, type AllocatedPort } from './allocate-port.js';
 export { assertPortAvailable, probePort } from './check-port.js';
 export { readEphemeralPortRange, type EphemeralPortRange } from './ephemeral-port-range.js';
 export { findPortHolder } from './find-port-holder.js';

@@ -15,6 +15,7 @@ import {
   RUN_DIR_PREFIX,
   ServerExitedError,
   startServers,
+  type ServersHandle,
 } from '../../src/index.js';
 import { isLive, pidsInLog } from '../helpers/processes.js';
 
@@ -35,6 +36,12 @@ afterEach(async () => {
   await rm(privateTmp, { recursive: true, force: true });
 });
 
+/** A start that was expected to fail but did not: stop it (so nothing leaks into later tests) and return it. */
+async function stopUnexpected(handle: ServersHandle): Promise<ServersHandle> {
+  await handle.stop();
+  return handle;
+}
+
 function runDirs(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith(RUN_DIR_PREFIX));
 }
@@ -50,14 +57,14 @@ describe('bad input', () => {
     const error = await startServers({
       api: { command: [], dependsOn: ['nope'] },
       web: { command: ['node'], stopTimeout: 5 } as never,
-    }).catch((e: unknown) => e);
+    }).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
     expect(issues.map((i) => `${i.server}:${i.path}`)).toEqual(expect.arrayContaining(['api:command', 'api:dependsOn[0]', 'web:stopTimeout']));
   });
 
   it('names a command that does not exist (ENOENT)', async () => {
-    const error = await startServers(defineServers({ ghost: { command: ['definitely-not-a-command-xyz', '--port', '{port}'] } })).catch((e: unknown) => e);
+    const error = await startServers(defineServers({ ghost: { command: ['definitely-not-a-command-xyz', '--port', '{port}'] } })).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(CommandNotFoundError);
     expect(error).toMatchObject({ code: 'ES_COMMAND_NOT_FOUND', server: 'ghost' });
     expect((error as Error).message).toContain('definitely-not-a-command-xyz');
@@ -68,7 +75,7 @@ describe('bad input', () => {
     const holder = await listen();
     const port = (holder.address() as { port: number }).port;
     try {
-      const error = await startServers(defineServers({ api: { command: ['node', serverScript, '--port', '{port}'], port } })).catch((e: unknown) => e);
+      const error = await startServers(defineServers({ api: { command: ['node', serverScript, '--port', '{port}'], port } })).then(stopUnexpected, (e: unknown) => e);
       expect(error).toBeInstanceOf(PortInUseError);
       expect(error).toMatchObject({ code: 'ES_PORT_IN_USE', server: 'api', port, holder: { pid: process.pid } });
       expect((error as Error).message).toContain(`pid ${process.pid}`);
@@ -94,7 +101,7 @@ describe('bad input', () => {
   });
 
   it('fails at once with the exit code and output of a server that crashes at boot', async () => {
-    const error = await startServers(defineServers({ crashy: { command: ['node', serverScript, '--crash', '--name', 'crashy'] } })).catch((e: unknown) => e);
+    const error = await startServers(defineServers({ crashy: { command: ['node', serverScript, '--crash', '--name', 'crashy'] } })).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ServerExitedError);
     expect(error).toMatchObject({ code: 'ES_SERVER_EXITED', server: 'crashy', exit: { code: 3, signal: null } });
     expect((error as ServerExitedError).outputTail.join('\n')).toContain('crashy: fatal: config file missing');
@@ -104,7 +111,7 @@ describe('bad input', () => {
   it('times out a server that never becomes ready, naming probe, URL and output, and kills it', async () => {
     const error = await startServers(
       defineServers({ mute: { command: ['node', serverScript, '--no-listen', '--name', 'mute'], startTimeoutMs: 1500, readiness: { type: 'http', path: '/health' } } }),
-    ).catch((e: unknown) => e);
+    ).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ReadinessTimeoutError);
     const timeout = error as ReadinessTimeoutError;
     expect(timeout).toMatchObject({ code: 'ES_READINESS_TIMEOUT', server: 'mute' });
@@ -125,7 +132,7 @@ describe('bad input', () => {
         bad: { command: ['node', serverScript, '--crash', '--name', 'bad'], dependsOn: ['ok'] },
         after: { command: ['node', serverScript, '--port', '{port}'], dependsOn: ['bad'] },
       }),
-    ).catch((e: unknown) => e);
+    ).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ServerExitedError);
     expect(error).toMatchObject({ server: 'bad' });
     const pids = [...pidsInLog(pidFile, 'ok'), ...pidsInLog(pidFile, 'grandchild')];

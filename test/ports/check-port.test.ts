@@ -51,7 +51,7 @@ describe('assertPortAvailable', () => {
   });
 
   it("names another process that holds the port, on IPv6 too, and checks both families for 'localhost'", async () => {
-    // A port of 20000-30000, free on 127.0.0.1 too: port 0 on ::1 could be one that 127.0.0.1 has
+    // A port of 5000-9999, free on 127.0.0.1 too: port 0 on ::1 could be one that 127.0.0.1 has
     // bound elsewhere (the race test holds 2000 ephemeral ports), and 'localhost' checks both.
     const [port] = await findFreePortRun(1);
     const listener = startFixture('port-listener.ts', ['::1', String(port)]);

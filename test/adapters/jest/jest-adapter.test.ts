@@ -15,6 +15,12 @@ import { pidsInLog, waitUntilGone } from '../../helpers/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dist = (file: string): string => join(root, 'dist', file);
+/** Our three Jest modules, as a user's jest.config names them (built CommonJS files). */
+const adapter = {
+  globalSetup: dist('jest-global-setup.cjs'),
+  globalTeardown: dist('jest-global-teardown.cjs'),
+  testEnvironment: dist('jest-environment.cjs'),
+};
 const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const serverScript = join(root, 'test', 'fixtures', 'server.mjs');
 
@@ -110,9 +116,7 @@ describe('ephemeral-servers/jest', () => {
     const project = createProject();
     const files = {
       'jest.config.cjs': jestConfig({
-        globalSetup: dist('jest-global-setup.cjs'),
-        globalTeardown: dist('jest-global-teardown.cjs'),
-        testEnvironment: dist('jest-environment.cjs'),
+        ...adapter,
         maxWorkers: 2,
       }),
       'e2e/servers.mjs': serversConfig(project.pidFile, { shared: { scope: 'run' }, api: { scope: 'worker' } }),
@@ -165,9 +169,7 @@ describe('ephemeral-servers/jest', () => {
     const project = createProject();
     const files = {
       'jest.config.cjs': jestConfig({
-        globalSetup: dist('jest-global-setup.cjs'),
-        globalTeardown: dist('jest-global-teardown.cjs'),
-        testEnvironment: dist('jest-environment.cjs'),
+        ...adapter,
       }),
       'servers.config.mjs': serversConfig(project.pidFile, { fine: { scope: 'run' }, broken: { scope: 'run', extra: ['--crash'] } }),
       'never.test.cjs': `test('never runs', () => {});\n`,
