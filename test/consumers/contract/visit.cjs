@@ -5,7 +5,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { randomUUID } = require('node:crypto');
-const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const { join } = require('node:path');
 
@@ -63,7 +63,10 @@ async function visitServers({ file, slot, endpoints }) {
     endpoints: { shared, api, inproc },
     pids: { shared: info.shared.pid, api: info.api.pid, inproc: info.inproc.pid },
   };
-  writeFileSync(join(reportDir, `${randomUUID()}.json`), JSON.stringify(report, null, 2));
+  // Written then renamed: other workers read the .json reports while this one writes (waitForSlots).
+  const name = randomUUID();
+  writeFileSync(join(reportDir, `${name}.tmp`), JSON.stringify(report, null, 2));
+  renameSync(join(reportDir, `${name}.tmp`), join(reportDir, `${name}.json`));
   await waitForSlots(reportDir, Number(process.env.ES_CONTRACT_MIN_SLOTS ?? '1'));
   return report;
 }
