@@ -25,6 +25,10 @@ afterEach(async () => {
   for (const cli of started.splice(0)) {
     if (cli.child.exitCode === null && cli.child.signalCode === null) process.kill(-cli.child.pid!, 'SIGKILL');
   }
+  // A CLI killed above leaves its servers to its reaper, which reads the run's state file under `dir`:
+  // wait for them to go before removing it (after a failed test, they would otherwise be orphaned).
+  const pids = existsSync(pidFile) ? [...readFileSync(pidFile, 'utf8').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) : [];
+  for (const pid of await waitUntilGone(pids, 5000)) process.kill(pid, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
