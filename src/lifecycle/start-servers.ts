@@ -12,6 +12,7 @@ import { guardRun } from './exit-guard.js';
 import { createRun, openRun, type Run } from './run.js';
 import { spawnReaper, type ReaperHandle } from './spawn-reaper.js';
 import { startInstance, type StartedInstance } from './start-instance.js';
+import { stopInReverseOrder } from './stop-in-reverse-order.js';
 
 /** Options of {@link startServers}. */
 export interface StartServersOptions {
@@ -81,25 +82,14 @@ export interface ServersHandle extends AsyncDisposable {
   detach(): Promise<void>;
 }
 
-/** Stops instances in reverse dependency order: each one after everything that depends on it. */
-async function stopInReverseOrder(instances: readonly StartedInstance[]): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  const stopped = new Map<string, Promise<void>>();
-  const dependents = (name: string) => instances.filter((other) => other.spec.dependsOn.includes(name));
-  const stopOne = (instance: StartedInstance): Promise<void> => {
-    let promise = stopped.get(instance.key);
-    if (promise === undefined) {
-      promise = Promise.all(dependents(instance.spec.name).map(stopOne)).then(() =>
-        instance.stop().catch((error: unknown) => {
-          errors.push(error);
-        }),
-      );
-      stopped.set(instance.key, promise);
-    }
-    return promise;
-  };
-  await Promise.all(instances.map(stopOne));
-  return errors;
+/** Stops a handle's instances, each after the ones that depend on it (names are unique in a handle). */
+function stopInstances(instances: readonly StartedInstance[]): Promise<unknown[]> {
+  return stopInReverseOrder(
+    instances,
+    (instance) => instance.spec.name,
+    (instance) => instance.spec.dependsOn,
+    (instance) => instance.stop(),
+  );
 }
 
 function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, dependency: NormalizedSpec, slot: number): Endpoint {
@@ -226,7 +216,7 @@ export async function startServers(config: ServersConfig, options: StartServersO
   options.signal?.removeEventListener('abort', onAbort);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
-    await stopInReverseOrder(started);
+    await stopInstances(started);
     await endRun();
     // The first failure aborted the controller with itself as the reason; a caller's abort keeps its own.
     throw controller.signal.aborted ? controller.signal.reason : failure.reason;
@@ -245,7 +235,7 @@ export async function startServers(config: ServersConfig, options: StartServersO
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // Detached command servers belong to the run owner now; in-process ones cannot outlive us.
-      const errors = await stopInReverseOrder(detached ? started.filter((i) => i.spec.kind === 'in-process') : started);
+      const errors = await stopInstances(detached ? started.filter((i) => i.spec.kind === 'in-process') : started);
       await endRun();
       if (errors.length > 0) throw new StopError(errors);
     })();

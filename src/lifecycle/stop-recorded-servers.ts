@@ -3,6 +3,7 @@ import { isProcessAlive } from '../process/process-identity.js';
 import { stopProcessGroup } from '../process/stop-process-group.js';
 import { readState, updateState } from '../state/index.js';
 import type { StateEntry } from '../state/schema.js';
+import { stopInReverseOrder } from './stop-in-reverse-order.js';
 
 /** What {@link stopRecordedServers} did. */
 export interface StopRecordedResult {
@@ -31,35 +32,26 @@ export async function stopRecordedServers(
   const state = await readState(stateFile);
   const entries = Object.entries(state.servers).filter(([key, entry]) => options.filter?.(entry, key) ?? true);
   const result: StopRecordedResult = { stopped: [], alreadyGone: [] };
-  const errors: unknown[] = [];
-  const done = new Map<string, Promise<void>>();
-  const stopOne = (key: string, entry: StateEntry): Promise<void> => {
-    let promise = done.get(key);
-    if (promise) return promise;
-    const dependents = entries.filter(([, other]) => other.dependsOn?.includes(key));
-    promise = Promise.all(dependents.map(([k, e]) => stopOne(k, e))).then(async () => {
-      try {
-        if (entry.kind === 'in-process') {
-          if (isProcessAlive(entry.pid, entry.startTime)) return;
-          result.alreadyGone.push(key);
-        } else if (entry.pgid !== undefined) {
-          const outcome = await stopProcessGroup(
-            { pid: entry.pid, pgid: entry.pgid, startTime: entry.startTime },
-            { signal: entry.stopSignal as NodeJS.Signals, stopTimeoutMs: entry.stopTimeoutMs },
-          );
-          (outcome.wasRunning ? result.stopped : result.alreadyGone).push(key);
-        }
-        await updateState(stateFile, (current) => {
-          if (current.servers[key]?.pid === entry.pid) delete current.servers[key];
-        });
-      } catch (error) {
-        errors.push(error);
+  const errors = await stopInReverseOrder(
+    entries,
+    ([key]) => key,
+    ([, entry]) => entry.dependsOn ?? [],
+    async ([key, entry]) => {
+      if (entry.kind === 'in-process') {
+        if (isProcessAlive(entry.pid, entry.startTime)) return;
+        result.alreadyGone.push(key);
+      } else if (entry.pgid !== undefined) {
+        const outcome = await stopProcessGroup(
+          { pid: entry.pid, pgid: entry.pgid, startTime: entry.startTime },
+          { signal: entry.stopSignal as NodeJS.Signals, stopTimeoutMs: entry.stopTimeoutMs },
+        );
+        (outcome.wasRunning ? result.stopped : result.alreadyGone).push(key);
       }
-    });
-    done.set(key, promise);
-    return promise;
-  };
-  await Promise.all(entries.map(([key, entry]) => stopOne(key, entry)));
+      await updateState(stateFile, (current) => {
+        if (current.servers[key]?.pid === entry.pid) delete current.servers[key];
+      });
+    },
+  );
   if (errors.length > 0) throw new StopError(errors);
   return result;
 }
