@@ -17,6 +17,24 @@ export interface StopOutcome {
   forced: boolean;
   /** Whether anything was still running when the stop began. */
   wasRunning: boolean;
+  /** Whether the leader's pid belongs to another process now (nothing was signalled). */
+  foreign: boolean;
+}
+
+/**
+ * Where a process group stands, checked through `/proc`:
+ * - `foreign`: the leader's pid runs a different process now (another start time): never signal it.
+ * - `alive`: the leader is the recorded process, or it has exited but members of its group live on (a
+ *   grandchild). A process group id cannot be handed out again while any process still belongs to the
+ *   group, so a live group under a dead leader is still the recorded one.
+ * - `gone`: nothing of it runs (zombies count as gone).
+ */
+export function checkProcessGroup(target: ProcessGroupTarget): 'alive' | 'gone' | 'foreign' {
+  if (isProcessAlive(target.pid)) {
+    if (target.startTime !== undefined && !isProcessAlive(target.pid, target.startTime)) return 'foreign';
+    return 'alive';
+  }
+  return isProcessGroupAlive(target.pgid) ? 'alive' : 'gone';
 }
 
 /**
@@ -24,6 +42,9 @@ export interface StopOutcome {
  * ref'd on purpose: a caller awaiting a stop must not see its process exit with the stop half done.
  */
 const POLL = { initialMs: 1, factor: 1.5, maxMs: 20 } as const;
+
+/** How long to wait for a group to vanish after SIGKILL, in milliseconds (SIGKILL cannot be ignored). */
+const KILL_WAIT_MS = 10_000;
 
 /**
  * Sends `signal` to every process of the group (`kill(-pgid, signal)`, see kill(2)), ignoring a group
@@ -83,15 +104,13 @@ export async function stopProcessGroup(
   target: ProcessGroupTarget,
   options: { signal: NodeJS.Signals; stopTimeoutMs: number; exited?: Promise<unknown> },
 ): Promise<StopOutcome> {
-  if (target.startTime !== undefined && isProcessAlive(target.pid) && !isProcessAlive(target.pid, target.startTime)) {
-    return { forced: false, wasRunning: false };
-  }
-  if (!isProcessGroupAlive(target.pgid)) return { forced: false, wasRunning: false };
+  const status = checkProcessGroup(target);
+  if (status !== 'alive') return { forced: false, wasRunning: false, foreign: status === 'foreign' };
   signalProcessGroup(target.pgid, options.signal);
   if (await waitForProcessGroupExit(target.pgid, options.stopTimeoutMs, options.exited)) {
-    return { forced: false, wasRunning: true };
+    return { forced: false, wasRunning: true, foreign: false };
   }
   signalProcessGroup(target.pgid, 'SIGKILL');
-  await waitForProcessGroupExit(target.pgid, 10_000, options.exited);
-  return { forced: true, wasRunning: true };
+  await waitForProcessGroupExit(target.pgid, KILL_WAIT_MS, options.exited);
+  return { forced: true, wasRunning: true, foreign: false };
 }

@@ -1,10 +1,10 @@
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StateFileError } from '../errors.js';
 import { readState } from '../state/state-file.js';
 import type { StateFile } from '../state/schema.js';
 import { removeRunDirectory } from './remove-run-dir.js';
-import { checkRecordedGroup, recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
+import { stopProcessGroup } from '../process/stop-process-group.js';
+import { recordedGroupOf } from './recorded-group.js';
 import type { KeyedEntry } from './stop-order.js';
 
 /** Options of {@link reapRun}. */
@@ -27,8 +27,6 @@ export interface ReapRunResult {
 
 /** Rounds of read → stop: a worker may record a server while the first round runs. */
 const MAX_ROUNDS = 5;
-/** How long to wait for a group to vanish after SIGKILL, in milliseconds (SIGKILL cannot be ignored). */
-const KILL_WAIT_MS = 2_000;
 
 /**
  * Reaps a run whose owner is gone: reads its state file (without the lock: the owner may have died
@@ -74,35 +72,15 @@ export async function reapRun(stateFile: string, options: ReapRunOptions = {}): 
 
 async function stopOne([key, entry]: KeyedEntry, urgent: boolean, result: ReapRunResult, log: (line: string) => void): Promise<void> {
   const group = recordedGroupOf(entry)!;
-  const status = checkRecordedGroup(group);
-  if (status === 'foreign') {
+  const signal = urgent ? 'SIGKILL' : (entry.stopSignal as NodeJS.Signals);
+  const outcome = await stopProcessGroup(group, { signal, stopTimeoutMs: entry.stopTimeoutMs });
+  if (outcome.foreign) {
     result.foreign.push(key);
     log(`${key}: pid ${group.pid} now belongs to another process: left alone`);
     return;
   }
-  if (status === 'gone') return;
-  const signal = urgent ? 'SIGKILL' : (entry.stopSignal as NodeJS.Signals);
-  if (!signalRecordedGroup(group, signal)) return;
+  if (!outcome.wasRunning) return;
   result.stopped.push(key);
-  log(`${key}: ${signal} to process group ${group.pgid}`);
-  if (signal !== 'SIGKILL' && !(await waitUntilGone(group, entry.stopTimeoutMs))) {
-    if (signalRecordedGroup(group, 'SIGKILL')) log(`${key}: SIGKILL after ${entry.stopTimeoutMs} ms`);
-    result.forced.push(key);
-  } else if (signal === 'SIGKILL') {
-    result.forced.push(key);
-  }
-  await waitUntilGone(group, KILL_WAIT_MS);
-}
-
-/** Polls `/proc` from 1 ms, ×1.5, capped at 20 ms, until the group is no longer alive or `timeoutMs` passed. */
-async function waitUntilGone(group: RecordedGroup, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  let intervalMs = 1;
-  for (;;) {
-    if (checkRecordedGroup(group) !== 'alive') return true;
-    const remainingMs = deadline - performance.now();
-    if (remainingMs <= 0) return false;
-    await sleep(Math.min(intervalMs, remainingMs));
-    intervalMs = Math.min(intervalMs * 1.5, 20);
-  }
+  log(`${key}: ${signal} to process group ${group.pgid}${outcome.forced ? `, SIGKILL after ${entry.stopTimeoutMs} ms` : ''}`);
+  if (outcome.forced || signal === 'SIGKILL') result.forced.push(key);
 }

@@ -1,4 +1,5 @@
-import { checkRecordedGroup, recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
+import { checkProcessGroup } from '../process/stop-process-group.js';
+import { recordedGroupOf, signalRecordedGroup, type RecordedGroup } from './recorded-group.js';
 import { orderStopLevels, type KeyedEntry } from './stop-order.js';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -31,7 +32,7 @@ export function stopRecordedGroupsSync(entries: readonly KeyedEntry[], budgetMs:
       signalled.push(key);
       levelDeadline = Math.max(levelDeadline, performance.now() + Math.min(entry.stopTimeoutMs, remainingMs));
     }
-    const alive = () => level.filter(([, entry]) => checkRecordedGroup(recordedGroupOf(entry)!) === 'alive');
+    const alive = () => level.filter(([, entry]) => checkProcessGroup(recordedGroupOf(entry)!) === 'alive');
     waitSync(() => alive().length === 0, levelDeadline);
     for (const [, entry] of alive()) trySignal(recordedGroupOf(entry)!, 'SIGKILL');
     // SIGKILL takes effect at once; wait briefly so the next level really stops after this one.
