@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readProcessStartTime } from '../process/process-identity.js';
+import { removeRunDirectory } from '../reaper/remove-run-dir.js';
 import { createStateFile, readState, STATE_ENV } from '../state/index.js';
 
 /** Prefix of run directories under the OS temp dir; the stale-run sweep looks for it. */
@@ -47,7 +48,10 @@ export async function openRun(stateFile: string | undefined = process.env[STATE_
   return { runId: state.runId, runDir: state.runDir, stateFile: stateFile as string, logDir: join(state.runDir, 'logs') };
 }
 
-/** Removes a run directory and everything in it. */
+/**
+ * Removes a run directory and everything in it, safely against processes of the run still writing into
+ * it (renamed away first, see `removeRunDirectory`). A directory already gone is not an error.
+ */
 export async function removeRunDir(run: Pick<Run, 'runDir'>): Promise<void> {
-  await rm(run.runDir, { recursive: true, force: true, maxRetries: 3 });
+  await removeRunDirectory(run.runDir);
 }

@@ -1,9 +1,10 @@
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateFileError } from '../errors.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { reapRun } from '../reaper/reap-run.js';
+import { removeRunDirectory } from '../reaper/remove-run-dir.js';
 import { readState } from '../state/state-file.js';
 import { readReaperIdentity } from './spawn-reaper.js';
 import { RUN_DIR_PREFIX } from './run.js';
@@ -78,7 +79,7 @@ async function sweepOne(runDir: string): Promise<'reaped' | 'live' | { skipped: 
     if (!(error instanceof StateFileError)) throw error;
     if (error.problem === 'missing') {
       if (Date.now() - stats.mtimeMs < CREATION_GRACE_MS) return 'live';
-      await rm(runDir, { recursive: true, force: true, maxRetries: 3 });
+      await removeRunDirectory(runDir);
       return 'reaped';
     }
     return { skipped: `${error.problem} state file: ${error.message}` };
