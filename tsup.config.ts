@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 /**
- * One entry per subpath export (see package.json `exports`), plus the CLI and the reaper, which are
+ * One entry per subpath export (see package.json `exports`), plus the CLI and the run supervisor, which are
  * run as scripts. Test runners and supertest stay external: they are the user's (optional peer
  * dependencies).
  */
@@ -17,7 +17,7 @@ export default defineConfig({
     playwright: 'src/adapters/playwright/index.ts',
     supertest: 'src/adapters/supertest.ts',
     cli: 'src/cli/index.ts',
-    reaper: 'src/reaper/reaper-main.ts',
+    supervisor: 'src/run/supervisor-main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

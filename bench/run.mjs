@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: every section in turn, then a table printed and written to bench/results/latest.{md,json}.
-// Run from the repository root after `npm run build`, under `node --import tsx` (two sections import
-// internal modules from src/: see README.md). Also fills docs/benchmarks.md's results block. BENCH_QUICK=1 runs fewer rounds (a smoke run).
+// Run from the repository root after `npm run build`, under `node --import tsx` (the state-file and ports
+// sections import internal modules from src/: see README.md). Also fills docs/benchmarks.md's results block. BENCH_QUICK=1 runs fewer rounds (a smoke run).
 import { execFileSync } from 'node:child_process';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { OUR_VERSION } from './lib/ours.mjs';
@@ -49,11 +49,11 @@ const results = {
   quick,
   machine,
   versions,
-  ready: await section('ready', () => benchReady({ rounds: quick ? 2 : 4, heavyRounds: quick ? 1 : 2, playwrightRounds: quick ? 1 : 2, log })),
-  stop: await section('stop', () => benchStop({ rounds: quick ? 1 : 3, heavyRounds: 1, log })),
-  inProcess: await section('in-process', () => benchInProcess({ iterations: quick ? 30 : 100, log })),
+  ready: await section('ready', () => benchReady({ rounds: quick ? 2 : 8, heavyRounds: quick ? 1 : 2, playwrightRounds: quick ? 1 : 3, log })),
+  stop: await section('stop', () => benchStop({ rounds: quick ? 1 : 5, heavyRounds: 1, log })),
+  inProcess: await section('in-process', () => benchInProcess({ iterations: quick ? 30 : 200, log })),
   scale: await section('scale', () => benchScale({ rounds: quick ? 1 : 2, log })),
-  stateFile: await section('state-file', () => benchStateFile({ writers: 16, updates: quick ? 4 : 10, log })),
+  stateFile: await section('state-file', () => benchStateFile({ writers: 16, updates: quick ? 20 : 100, single: quick ? 100 : 400, log })),
   ports: await section('ports', () => benchPorts({ processes: 16, count: quick ? 4 : 8, log })),
   orphans: await section('orphans', () => benchOrphans({ log })),
 };

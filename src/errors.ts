@@ -22,7 +22,10 @@ export type ErrorCode =
   | 'ES_STATE_CORRUPT'
   | 'ES_STATE_FOREIGN'
   | 'ES_STATE_VERSION'
-  | 'ES_STATE_LOCKED'
+  | 'ES_STATE_CHANGE_REJECTED'
+  | 'ES_SUPERVISOR_UNREACHABLE'
+  | 'ES_SERVER_DAEMONIZED'
+  | 'ES_RUN_DIR'
   | 'ES_PORT_RESERVATION';
 
 /** Base class of every error thrown by ephemeral-servers. */
@@ -314,17 +317,76 @@ export class StateFileError extends EphemeralServersError {
 }
 
 /**
- * The state file's lock could not be taken within `timeoutMs` (default 30000): another process holds
- * it, or a crashed one left it behind (it goes stale after `staleMs`, default 10000).
+ * The run's supervisor refused a change sent to it (a state entry that does not fit the schema, an
+ * unknown operation from another version of this package). Nothing of that change was applied.
  */
-export class StateLockError extends EphemeralServersError {
-  /** Path of the lock (`<state file>.lock`). */
-  readonly lockPath: string;
+export class StateChangeError extends EphemeralServersError {
+  /** The operation that was refused, e.g. `record`. */
+  readonly op: string;
+  /** Why, without the operation. */
+  readonly detail: string;
 
-  constructor(message: string, lockPath: string, options?: { cause?: unknown }) {
-    super('ES_STATE_LOCKED', message, options);
-    this.name = 'StateLockError';
-    this.lockPath = lockPath;
+  constructor(op: string, detail: string, options?: { cause?: unknown }) {
+    super('ES_STATE_CHANGE_REJECTED', `The run's supervisor refused \`${op}\`: ${detail}`, options);
+    this.name = 'StateChangeError';
+    this.op = op;
+    this.detail = detail;
+  }
+}
+
+/**
+ * No supervisor answers for the run: its socket is gone or refuses connections, and none came back
+ * within the reconnect window (the owner restarts a supervisor that dies, in well under a second).
+ * The run has ended, or its owner died with it.
+ */
+export class SupervisorUnreachableError extends EphemeralServersError {
+  /** The run directory. */
+  readonly runDir: string;
+
+  constructor(runDir: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      'ES_SUPERVISOR_UNREACHABLE',
+      `No supervisor answers for the run in ${runDir} (${detail}): the run has ended or its owner died. ` +
+        `Start the tests again under the globalSetup (or \`ephemeral-servers run\`); \`ephemeral-servers prune\` cleans up what a dead run left.`,
+      options,
+    );
+    this.name = 'SupervisorUnreachableError';
+    this.runDir = runDir;
+  }
+}
+
+/**
+ * A command server's main process exited before it was ready while a process it started (found by the
+ * run's environment marker) kept running: the server daemonized (forked into the background). Those
+ * processes were stopped. Keep it in the foreground.
+ */
+export class ServerDaemonizedError extends EphemeralServersError {
+  readonly server: string;
+  /** Pids of the background processes that were found and stopped. */
+  readonly pids: readonly number[];
+
+  constructor(server: string, pids: readonly number[], logPath?: string) {
+    super(
+      'ES_SERVER_DAEMONIZED',
+      `Server "${server}" daemonized: its main process exited before it was ready while pid(s) ${pids.join(', ')} it started ` +
+        `kept running (stopped now). Run it in the foreground (nginx: \`-g 'daemon off;'\`, redis: \`--daemonize no\`, ` +
+        `postgres: no \`pg_ctl start\`, plain \`postgres -D …\`).${logPath ? `\n  full log: ${logPath}` : ''}`,
+    );
+    this.name = 'ServerDaemonizedError';
+    this.server = server;
+    this.pids = pids;
+  }
+}
+
+/** The run directory cannot be created where it would go (e.g. a `TMPDIR` too long for a Unix socket path). */
+export class RunDirectoryError extends EphemeralServersError {
+  /** The directory the run directory would have been created in. */
+  readonly dir: string;
+
+  constructor(message: string, dir: string, options?: { cause?: unknown }) {
+    super('ES_RUN_DIR', message, options);
+    this.name = 'RunDirectoryError';
+    this.dir = dir;
   }
 }
 

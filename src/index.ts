@@ -25,8 +25,9 @@ export { Wait } from './readiness/wait.js';
 export type { ServerPlan, NormalizedSpec } from './config/normalized.js';
 export type { Endpoint, Protocol } from './endpoint.js';
 export { startServers, type ServersHandle, type StartServersOptions } from './lifecycle/start-servers.js';
-export { stopRecordedServers, type StopRecordedResult } from './lifecycle/stop-recorded-servers.js';
-export { createRun, openRun, removeRunDir, RUN_DIR_PREFIX, type Run } from './lifecycle/run.js';
+export { stopRecordedServers, type Run } from './run/owned-run.js';
+export type { StopAllResult } from './run/protocol.js';
+export { RUN_DIR_PREFIX, type RunPaths } from './run/run-dir.js';
 export { getEndpoint, getEndpointSync, readState, readStateSync, detectWorkerSlot, STATE_ENV } from './state/index.js';
 export { stateKey, STATE_VERSION, type StateEntry, type StateFile } from './state/schema.js';
 export {
@@ -43,7 +44,10 @@ export {
   ServerNotFoundError,
   ServerStartError,
   StateFileError,
-  StateLockError,
+  StateChangeError,
+  SupervisorUnreachableError,
+  ServerDaemonizedError,
+  RunDirectoryError,
   StopError,
   type ConfigIssue,
   type ErrorCode,
@@ -53,5 +57,5 @@ export {
 } from './errors.js';
 export { startRun, type RunOwner, type StartRunOptions } from './lifecycle/start-run.js';
 export { loadServersConfig, findConfigFile, CONFIG_FILE_NAMES, type LoadedConfig } from './config/load-config.js';
-export { sweepStaleRuns, type SweepStaleRunsOptions, type SweepStaleRunsResult } from './lifecycle/sweep-stale-runs.js';
+export { sweepStaleRuns, type SweepStaleRunsOptions, type SweepStaleRunsResult } from './run/sweep-stale-runs.js';
 export { expandPlaceholders, type PlaceholderTarget, type PlaceholderValues } from './config/placeholders.js';

@@ -1,5 +1,15 @@
 // ephemeral-servers as users get it: the built package (npm run build first).
 import { readFileSync } from 'node:fs';
+import { startRun } from '../../dist/index.js';
 
 export * from '../../dist/index.js';
 export const OUR_VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+/**
+ * A run with no running server, as a globalSetup leaves it for its workers to join: `startRun` with one
+ * worker-scoped server that is never started (a config with no server at all is rejected). Returns the
+ * run owner: `owner.run.stateFile`, `owner.teardown()`. No sweep of stale runs, no `process.env` change.
+ */
+export function startEmptyRun() {
+  return startRun({ config: { idle: { command: ['node', 'unused.js'], scope: 'worker' } }, sweep: false, exportEnv: false });
+}

@@ -82,31 +82,51 @@ export async function runStartServerAndTest(command, url, { env = {}, holdMs = 0
   }
 }
 
+/** Epoch ms of the first `pw:webserver` debug line containing `text` (the `debug` package's ISO timestamps, ms resolution). */
+function webServerLogAt(log, text) {
+  const line = log.split('\n').find((l) => l.includes(' pw:webserver ') && l.includes(text));
+  const at = line === undefined ? NaN : Date.parse(line.slice(0, line.indexOf(' ')));
+  return Number.isFinite(at) ? at : NaN;
+}
+
 /**
- * A whole `playwright test` run of one test that uses no page: { totalMs, readyMs } where readyMs runs
- * from the CLI's spawn to the test body.
+ * A whole `playwright test` run of one test that uses no page, with `DEBUG=pw:webserver`: { totalMs,
+ * readyMs, afterTestMs, webServerReadyMs, webServerStopMs } where readyMs runs from the CLI's spawn to the
+ * test body, and the webServer figures come from Playwright's own log: from "Starting WebServer process"
+ * to "WebServer available", and from "Terminating the WebServer" to "Terminated the WebServer" (NaN
+ * without a webServer).
  */
 export async function runPlaywright({ command, url, env = {}, holdMs = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'es-bench-pw-'));
   const mark = join(dir, 'mark');
   const started = epochMs();
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', PLAYWRIGHT_CONFIG], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       ...env,
+      DEBUG: 'pw:webserver',
       BENCH_PW_MARK: mark,
       BENCH_PW_OUTPUT: join(dir, 'out'),
       BENCH_PW_HOLD_MS: String(holdMs),
       ...(command ? { BENCH_PW_COMMAND: command, BENCH_PW_URL: url } : {}),
     },
   });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
   const code = await new Promise((resolve) => child.once('exit', resolve));
   const exitedAt = epochMs();
   try {
-    if (code !== 0) throw new Error(`playwright test exited with ${code}`);
+    if (code !== 0) throw new Error(`playwright test exited with ${code}:\n${log.slice(-2000)}`);
     const markMs = Number(readFileSync(mark, 'utf8'));
-    return { totalMs: exitedAt - started, readyMs: markMs - started, afterTestMs: exitedAt - markMs - holdMs };
+    return {
+      totalMs: exitedAt - started,
+      readyMs: markMs - started,
+      afterTestMs: exitedAt - markMs - holdMs,
+      webServerReadyMs: webServerLogAt(log, 'WebServer available') - webServerLogAt(log, 'Starting WebServer process'),
+      webServerStopMs: webServerLogAt(log, 'Terminated the WebServer') - webServerLogAt(log, 'Terminating the WebServer'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

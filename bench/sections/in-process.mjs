@@ -1,9 +1,12 @@
-// 3. In-process server start+stop per test (port 0): ours vs a bare listen(0)/close().
+// 3. In-process server start+stop per test (port 0): ours vs a bare listen(0)/close() (the floor).
+// Ours joining a run is one `record` and one `remove` request to the run's supervisor on top of the floor;
+// a new run per start also spawns a supervisor and ends it (so it gets fewer samples).
 import { createServer } from 'node:http';
-import { createRun, removeRunDir, startServers } from '../lib/ours.mjs';
+import { startEmptyRun, startServers } from '../lib/ours.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 const handler = (req, res) => res.end('ok');
+const BLOCKS = 10;
 
 async function bare() {
   const t0 = performance.now();
@@ -15,9 +18,9 @@ async function bare() {
   return { start: t1 - t0, stop: t2 - t1, total: t2 - t0 };
 }
 
-async function ours(run) {
+async function ours(stateFile) {
   const t0 = performance.now();
-  const handle = await startServers({ api: { app: () => createServer(handler) } }, run ? { stateFile: run.stateFile, exportEnv: false } : { exportEnv: false });
+  const handle = await startServers({ api: { app: () => createServer(handler) } }, stateFile ? { stateFile, exportEnv: false } : { exportEnv: false });
   const t1 = performance.now();
   await handle.stop();
   const t2 = performance.now();
@@ -25,26 +28,26 @@ async function ours(run) {
 }
 
 export async function benchInProcess({ iterations, log }) {
-  const run = await createRun();
+  const owner = await startEmptyRun();
+  const perBlock = Math.max(1, Math.round(iterations / BLOCKS));
   const variants = {
-    bare: { label: 'bare http.createServer().listen(0) + close()', fn: () => bare() },
-    ours: { label: 'ephemeral-servers, joining the run (what a test does)', fn: () => ours(run) },
-    'ours-standalone': { label: 'ephemeral-servers, new run per start (no globalSetup)', fn: () => ours(undefined) },
+    bare: { label: 'bare floor: http.createServer().listen(0) + close()', fn: () => bare(), perBlock },
+    ours: { label: 'ephemeral-servers, joining the run (what a test does)', fn: () => ours(owner.run.stateFile), perBlock },
+    'ours-standalone': { label: 'ephemeral-servers, new run per start (no globalSetup)', fn: () => ours(undefined), perBlock: 1 },
   };
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, { start: [], stop: [], total: [] }]));
   try {
-    for (const v of Object.values(variants)) for (let i = 0; i < 5; i++) await v.fn(); // warm-up
-    const blocks = 10;
-    for (let b = 0; b < blocks; b++) {
+    for (const v of Object.values(variants)) for (let i = 0; i < Math.min(5, v.perBlock); i++) await v.fn(); // warm-up
+    for (let b = 0; b < BLOCKS; b++) {
       for (const [id, v] of Object.entries(variants)) {
-        for (let i = 0; i < iterations / blocks; i++) {
+        for (let i = 0; i < v.perBlock; i++) {
           const r = await v.fn();
           for (const k of ['start', 'stop', 'total']) samples[id][k].push(r[k]);
         }
       }
     }
   } finally {
-    await removeRunDir(run);
+    await owner.teardown();
   }
   log('  in-process done');
   const bareTotal = summarize(samples.bare.total);

@@ -1,7 +1,7 @@
 // 1. Time to ready for one command server: bare floor, ours (tcp, http, log probes), peers.
 import getPort from 'get-port';
 import { floorStart } from '../lib/floor.mjs';
-import { createRun, removeRunDir, startServers } from '../lib/ours.mjs';
+import { startEmptyRun, startServers } from '../lib/ours.mjs';
 import { runPlaywright, runStartServerAndTest, startWithJestDevServer, startWithWaitOn } from '../lib/peers.mjs';
 import { killTagged } from '../lib/procs.mjs';
 import { SERVERS, shellCommand } from '../lib/servers.mjs';
@@ -14,7 +14,7 @@ let serial = 0;
  * probe would match the previous instance's line (see the README, "Known problems found").
  * The log probe runs on an allocated port (like tcp and http), so the three probes differ only in the probe.
  */
-async function startOurs(kind, probe, tag, run) {
+async function startOurs(kind, probe, tag, stateFile) {
   const server = SERVERS[kind];
   const spec = {
     command: server.argv('{port}', tag),
@@ -23,7 +23,7 @@ async function startOurs(kind, probe, tag, run) {
   };
   const name = `s${++serial}`;
   const t0 = performance.now();
-  const handle = await startServers({ [name]: spec }, run ? { stateFile: run.stateFile, exportEnv: false } : { exportEnv: false });
+  const handle = await startServers({ [name]: spec }, stateFile ? { stateFile, exportEnv: false } : { exportEnv: false });
   return { ms: performance.now() - t0, stop: () => handle.stop() };
 }
 
@@ -44,9 +44,9 @@ function variants(kind) {
           return { ms, stop: async () => (process.kill(-child.pid, 'SIGKILL'), await exited) };
         }),
     },
-    { id: 'ours-tcp', label: 'ephemeral-servers, tcp probe', start: (tag, ctx) => startOurs(kind, 'tcp', tag, ctx.run) },
-    { id: 'ours-http', label: 'ephemeral-servers, http probe', start: (tag, ctx) => startOurs(kind, 'http', tag, ctx.run) },
-    { id: 'ours-log', label: 'ephemeral-servers, log probe', start: (tag, ctx) => startOurs(kind, 'log', tag, ctx.run) },
+    { id: 'ours-tcp', label: 'ephemeral-servers, tcp probe', start: (tag, ctx) => startOurs(kind, 'tcp', tag, ctx.stateFile) },
+    { id: 'ours-http', label: 'ephemeral-servers, http probe', start: (tag, ctx) => startOurs(kind, 'http', tag, ctx.stateFile) },
+    { id: 'ours-log', label: 'ephemeral-servers, log probe', start: (tag, ctx) => startOurs(kind, 'log', tag, ctx.stateFile) },
     { id: 'ours-tcp-standalone', label: 'ephemeral-servers, tcp probe, new run per start', start: (tag) => startOurs(kind, 'tcp', tag, undefined) },
     {
       id: 'wait-on',
@@ -81,19 +81,20 @@ export async function benchReady({ rounds, heavyRounds, playwrightRounds, log })
     if (!samples.has(key)) samples.set(key, []);
     samples.get(key).push(ms);
   };
-  const run = await createRun();
+  const owner = await startEmptyRun();
+  const ctx = { stateFile: owner.run.stateFile };
   const tag = `es-bench-ready-${process.pid}`;
   try {
     for (const kind of Object.keys(SERVERS)) {
       const list = variants(kind);
       // Warm-up: one start of each light variant, not recorded (module loading, page cache).
-      for (const v of list.filter((v) => !v.heavy)) await (await v.start(tag, { run })).stop();
+      for (const v of list.filter((v) => !v.heavy)) await (await v.start(tag, ctx)).stop();
       for (let round = 0; round < rounds; round++) {
         // Rotate the order so no variant always runs right after the same other one.
         const order = list.map((_, i) => list[(i + round) % list.length]);
         for (const v of order) {
           if (v.heavy && round >= heavyRounds) continue;
-          const started = await v.start(tag, { run });
+          const started = await v.start(tag, ctx);
           add(`${kind}:${v.id}`, started.ms);
           await started.stop();
           await killTagged(tag);
@@ -101,7 +102,8 @@ export async function benchReady({ rounds, heavyRounds, playwrightRounds, log })
       }
       log(`  ready: ${kind} done`);
     }
-    // Playwright Test: the whole `playwright test` run, with and without webServer.
+    // Playwright Test: webServer's time to ready from its own DEBUG=pw:webserver log; whole runs with and
+    // without a webServer for context.
     for (let round = 0; round < playwrightRounds; round++) {
       const without = await runPlaywright();
       add('playwright:without', without.totalMs);
@@ -112,12 +114,13 @@ export async function benchReady({ rounds, heavyRounds, playwrightRounds, log })
         const result = await runPlaywright({ command: shellCommand(server.argv(port, tag), server.env(tag)), url: `http://127.0.0.1:${port}` });
         add(`playwright:${kind}:total`, result.totalMs);
         add(`playwright:${kind}:ready`, result.readyMs);
+        add(`playwright:${kind}:webserver`, result.webServerReadyMs);
         await killTagged(tag);
       }
     }
     log('  ready: playwright done');
   } finally {
-    await removeRunDir(run);
+    await owner.teardown();
     await killTagged(tag);
   }
 
@@ -128,23 +131,21 @@ export async function benchReady({ rounds, heavyRounds, playwrightRounds, log })
       const s = summarize(samples.get(`${kind}:${v.id}`) ?? []);
       rows.push({ server: SERVERS[kind].label, id: v.id, label: v.label, ...s, overMs: s.median - floor.median, ratio: s.median / floor.median });
     }
-    // Playwright: webServer's cost = (run with) − (run without), from the CLI's spawn to the test body.
-    const withReady = summarize(samples.get(`playwright:${kind}:ready`) ?? []);
-    const withoutReady = summarize(samples.get('playwright:without-ready') ?? []);
-    const withTotal = summarize(samples.get(`playwright:${kind}:total`) ?? []);
-    const withoutTotal = summarize(samples.get('playwright:without') ?? []);
-    const readyCost = withReady.median - withoutReady.median;
+    // Playwright: from its log's "Starting WebServer process" to "WebServer available".
+    const webServer = summarize(samples.get(`playwright:${kind}:webserver`) ?? []);
     rows.push({
       server: SERVERS[kind].label,
       id: 'playwright-webserver',
-      label: 'Playwright webServer (run with − run without, to the test body)',
-      n: withReady.n,
-      median: readyCost,
-      min: NaN,
-      max: NaN,
-      overMs: readyCost - floor.median,
-      ratio: readyCost / floor.median,
-      playwright: { withReady, withoutReady, withTotal, withoutTotal },
+      label: 'Playwright webServer (its DEBUG=pw:webserver log: starting → available)',
+      ...webServer,
+      overMs: webServer.median - floor.median,
+      ratio: webServer.median / floor.median,
+      playwright: {
+        withReady: summarize(samples.get(`playwright:${kind}:ready`) ?? []),
+        withoutReady: summarize(samples.get('playwright:without-ready') ?? []),
+        withTotal: summarize(samples.get(`playwright:${kind}:total`) ?? []),
+        withoutTotal: summarize(samples.get('playwright:without') ?? []),
+      },
     });
   }
   return { rows };

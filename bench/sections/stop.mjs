@@ -3,7 +3,7 @@
 // a process still alive 1 s after the tool's stop returned counts as left behind (then SIGKILLed).
 import getPort from 'get-port';
 import { floorStart } from '../lib/floor.mjs';
-import { createRun, removeRunDir, startServers } from '../lib/ours.mjs';
+import { startEmptyRun, startServers } from '../lib/ours.mjs';
 import { runPlaywright, runStartServerAndTest, startWithJestDevServer, startWithWaitOn } from '../lib/peers.mjs';
 import { findTagged, killTagged, waitGone } from '../lib/procs.mjs';
 import { SERVERS, shellCommand } from '../lib/servers.mjs';
@@ -53,10 +53,10 @@ function variants(flags) {
     {
       id: 'ours',
       label: 'ephemeral-servers handle.stop()',
-      start: async (tag, { run }) => {
+      start: async (tag, { stateFile }) => {
         const handle = await startServers(
           { [`stop${++serial}`]: { command: argv('{port}', tag), readiness: 'tcp', stopTimeoutMs: STOP_TIMEOUT_MS } },
-          { stateFile: run.stateFile, exportEnv: false },
+          { stateFile, exportEnv: false },
         );
         return { stop: () => handle.stop() };
       },
@@ -90,9 +90,9 @@ export async function benchStop({ rounds, heavyRounds, log }) {
     if (value.returnedMs !== undefined) r.returnedMs.push(value.returnedMs);
     r.left += value.left ?? 0;
   };
-  const run = await createRun();
+  const owner = await startEmptyRun();
+  const ctx = { stateFile: owner.run.stateFile };
   const tag = `es-bench-stop-${process.pid}`;
-  let without;
   try {
     for (const [caseId, c] of Object.entries(CASES)) {
       const expected = caseId === 'grandchild' ? 2 : 1;
@@ -100,7 +100,7 @@ export async function benchStop({ rounds, heavyRounds, log }) {
       for (let round = 0; round < rounds; round++) {
         for (let i = 0; i < list.length; i++) {
           const v = list[(i + round) % list.length];
-          const started = await v.start(tag, { run });
+          const started = await v.start(tag, ctx);
           const pids = await snapshot(tag, expected);
           const t0 = performance.now();
           await started.stop(pids);
@@ -111,7 +111,8 @@ export async function benchStop({ rounds, heavyRounds, log }) {
           await killTagged(tag);
         }
       }
-      // start-server-and-test and Playwright run as whole CLIs: stop = from the test's end to the CLI's exit.
+      // start-server-and-test and Playwright run as whole CLIs: start-server-and-test's stop runs from the test's
+      // end to the CLI's exit; Playwright's from its log (DEBUG=pw:webserver); then leftovers are counted in /proc.
       for (let round = 0; round < heavyRounds; round++) {
         const port = await getPort();
         const command = shellCommand(SERVERS.node.argv(port, tag, c.flags));
@@ -122,22 +123,21 @@ export async function benchStop({ rounds, heavyRounds, log }) {
         const pwPort = await getPort();
         const pw = await runPlaywright({ command: shellCommand(SERVERS.node.argv(pwPort, tag, c.flags)), url: `http://127.0.0.1:${pwPort}` });
         const pwLeft = (await waitGone(findTagged(tag).map((p) => p.pid), LEFT_AFTER_MS)) === undefined ? findTagged(tag).length : 0;
-        without ??= await runPlaywright(); // one run without webServer serves every case
-        const cost = pw.afterTestMs - without.afterTestMs;
-        record(`${caseId}:playwright`, { returnedMs: cost, ms: pwLeft ? undefined : cost, left: pwLeft });
+        // Playwright's own log: "Terminating the WebServer" → "Terminated the WebServer".
+        record(`${caseId}:playwright`, { returnedMs: pw.webServerStopMs, ms: pwLeft ? undefined : pw.webServerStopMs, left: pwLeft });
         await killTagged(tag);
       }
       log(`  stop: ${caseId} done`);
     }
   } finally {
-    await removeRunDir(run);
+    await owner.teardown();
     await killTagged(tag);
   }
 
   const labels = {
     ...Object.fromEntries(variants([]).map((v) => [v.id, v.label])),
     'start-server-and-test': 'start-server-and-test (test end → CLI exit)',
-    playwright: 'Playwright webServer (after-test time, with − without)',
+    playwright: 'Playwright webServer (its DEBUG=pw:webserver log: terminating → terminated)',
   };
   const rows = [];
   for (const [caseId, c] of Object.entries(CASES)) {

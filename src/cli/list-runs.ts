@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateFileError } from '../errors.js';
-import { RUN_DIR_PREFIX } from '../lifecycle/run.js';
+import { RUN_DIR_PREFIX } from '../run/run-dir.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { readState } from '../state/index.js';
 import type { StateFile } from '../state/schema.js';

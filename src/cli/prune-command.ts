@@ -1,4 +1,4 @@
-import { sweepStaleRuns } from '../lifecycle/sweep-stale-runs.js';
+import { sweepStaleRuns } from '../run/sweep-stale-runs.js';
 
 /** Options of {@link pruneCommand}. */
 export interface PruneOptions {
@@ -10,7 +10,7 @@ export interface PruneOptions {
 
 /**
  * `ephemeral-servers prune`: reaps stale runs, i.e. run directories under the temp dir whose owner and
- * reaper both died (a machine crash, both SIGKILLed): their recorded processes are stopped (identity
+ * supervisor both died (a machine crash, both SIGKILLed): their recorded processes are stopped (identity
  * checked) and the directories removed. See `sweepStaleRuns`; live runs are never touched.
  */
 export async function pruneCommand(options: PruneOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { loadServersConfig } from '../config/load-config.js';
 import { validateConfig } from '../config/validate-config.js';
 import { startRun, type RunOwner } from '../lifecycle/start-run.js';
-import { stopRecordedServers } from '../lifecycle/stop-recorded-servers.js';
+import { stopRecordedServers } from '../run/owned-run.js';
 import { STATE_ENV } from '../state/index.js';
 import { checkEnvPrefixes, endpointEnv } from './endpoint-env.js';
 import { isTerminalForeground } from './foreground.js';

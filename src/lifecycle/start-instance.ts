@@ -1,22 +1,24 @@
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandPlaceholders } from '../config/placeholders.js';
 import type { NormalizedCommandSpec, NormalizedInProcessSpec, NormalizedSpec } from '../config/normalized.js';
 import { createEndpoint, type Endpoint } from '../endpoint.js';
-import { PortExhaustedError, ServerExitedError, ServerStartError } from '../errors.js';
+import { PortExhaustedError, ServerDaemonizedError, ServerExitedError, ServerStartError, type ExitStatus } from '../errors.js';
 import { allocatePort, assertPortAvailable, isAddrInUseOutput, type PortReservation } from '../ports/index.js';
 import { startInProcessServer } from '../process/in-process-server.js';
+import { LogFollower } from '../process/log-follower.js';
 import { readProcessStartTime } from '../process/process-identity.js';
-import { spawnCommand, type SpawnedCommand } from '../process/spawn-command.js';
-import { stopProcessGroup } from '../process/stop-process-group.js';
+import { assertSpawnable, spawnError } from '../process/spawn-command.js';
 import { waitForReady } from '../readiness/index.js';
+import type { Run } from '../run/owned-run.js';
+import type { SupervisorClient } from '../run/supervisor-client.js';
 import { stateKey, type StateEntry } from '../state/schema.js';
-import { updateState } from '../state/index.js';
-import { guardProcessGroup, releaseProcessGroup } from './exit-guard.js';
-import type { Run } from './run.js';
-import { watchServerExit } from './watch-server-exit.js';
 
 /** Attempts for a command server on an allocated port that loses it to another process (EADDRINUSE). */
 export const MAX_PORT_ATTEMPTS = 3;
+
+/** How long a server that failed to start gets to exit gracefully before SIGKILL, at most, in ms. */
+const FAILED_START_STOP_MS = 1000;
 
 /** A started server instance. */
 export interface StartedInstance {
@@ -27,18 +29,17 @@ export interface StartedInstance {
   readyMs: number;
   /** Port attempts used (more than 1 when the port was lost to another process and retried). */
   attempts: number;
+  /** Pid of the server (for an in-process one, this process). */
+  pid: number;
   /** Stops the instance and removes its state entry. Idempotent. */
   stop(): Promise<void>;
-  /**
-   * Hands the instance over to the run: this process no longer stops it on exit; the run owner's
-   * teardown does (see `stopRecordedServers`). Command servers only.
-   */
-  detach(): void;
 }
 
 /** Context of one start. */
 export interface StartInstanceContext {
-  run: Run;
+  run: Pick<Run, 'logDir' | 'stateFile'>;
+  /** This process's connection to the run's supervisor. */
+  client: SupervisorClient;
   slot: number;
   /** Endpoints of the spec's dependencies, by server name. */
   dependencies: Readonly<Record<string, Endpoint>>;
@@ -49,21 +50,6 @@ export interface StartInstanceContext {
   reservationDir?: string;
 }
 
-async function recordEntry(run: Run, key: string, entry: StateEntry): Promise<void> {
-  await updateState(run.stateFile, (state) => {
-    state.servers[key] = entry;
-  });
-}
-
-async function removeEntry(run: Run, key: string, pid: number, port?: number): Promise<void> {
-  await updateState(run.stateFile, (state) => {
-    // Only our own entry: a later instance under the same key (a restart, or an in-process server of
-    // another thread of this same pid, in Vitest's threads pool) is not ours to remove.
-    const entry = state.servers[key];
-    if (entry?.pid === pid && (port === undefined || entry.endpoint.port === port)) delete state.servers[key];
-  });
-}
-
 function expandAll(spec: NormalizedCommandSpec, endpoint: Endpoint, dependencies: Readonly<Record<string, Endpoint>>) {
   const values = { self: endpoint, servers: dependencies };
   const command = spec.command.map((part) => expandPlaceholders(part, values));
@@ -72,43 +58,69 @@ function expandAll(spec: NormalizedCommandSpec, endpoint: Endpoint, dependencies
   return { command, env };
 }
 
+/** The size of the log file (created 0600 if needed): a `log` probe follows only what this instance writes after it. */
+function logOffset(logPath: string): number {
+  const fd = openSync(logPath, 'a', 0o600);
+  try {
+    return fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The environment of a spawned server: this process's, plus the spec's. `undefined` values are dropped (they cannot cross the wire). */
+function serverEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return { ...env, PYTHONUNBUFFERED: '1', ...extra };
+}
+
 async function startCommandAttempt(
   spec: NormalizedCommandSpec,
   context: StartInstanceContext,
   port: number,
-): Promise<{ spawned: SpawnedCommand; endpoint: Endpoint; watcher: { cancel(): void } }> {
+): Promise<{ pid: number; endpoint: Endpoint }> {
   const key = stateKey(spec.name, context.slot);
   const announced = spec.port.mode === 'announced';
   let endpoint = createEndpoint(spec.name, context.slot, spec.host, port, spec.protocol);
   const { command, env } = expandAll(spec, endpoint, context.dependencies);
+  assertSpawnable(spec.name, command, spec.cwd);
   const logPath = join(context.run.logDir, `${key}.log`);
-  const spawned = await spawnCommand({
-    server: spec.name,
-    command,
-    cwd: spec.cwd,
-    env: { ...process.env, PYTHONUNBUFFERED: '1', ...env },
-    logPath,
-  });
-  guardProcessGroup(spawned.pgid);
-  const entry: StateEntry = {
-    name: spec.name,
-    slot: context.slot,
-    scope: spec.scope,
-    kind: 'command',
-    endpoint,
-    pid: spawned.pid,
-    pgid: spawned.pgid,
-    startTime: spawned.startTime,
-    owner: { kind: 'worker', pid: process.pid },
-    startedAt: new Date().toISOString(),
-    logPath,
-    stopSignal: spec.stopSignal,
-    stopTimeoutMs: spec.stopTimeoutMs,
-    status: 'starting',
-    dependsOn: [...context.dependencyKeys],
-  };
+  const output = new LogFollower(logPath, logOffset(logPath));
+  const { client } = context;
+  let pid: number;
   try {
-    await recordEntry(context.run, key, entry);
+    // The supervisor spawns it (it is the parent of every server of the run) and records it as
+    // `starting` in the same step, so it is reaped even if this process dies mid-start.
+    ({ pid } = await client.request('spawn', {
+      key,
+      command,
+      cwd: spec.cwd,
+      env: serverEnv(env),
+      logPath,
+      entry: {
+        name: spec.name,
+        slot: context.slot,
+        scope: spec.scope,
+        kind: 'command',
+        endpoint,
+        owner: { kind: 'worker', pid: process.pid },
+        startedAt: new Date().toISOString(),
+        logPath,
+        stopSignal: spec.stopSignal,
+        stopTimeoutMs: spec.stopTimeoutMs,
+        status: 'starting',
+        dependsOn: [...context.dependencyKeys],
+      },
+    }));
+  } catch (error) {
+    output.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code !== undefined && !code.startsWith('ES_') ? spawnError(spec.name, command, error as Error) : error;
+  }
+  let exit: ExitStatus | undefined;
+  const exited = client.watchExit(pid).then((status) => (exit = status));
+  try {
     let captured: { port?: number; host?: string } = {};
     await waitForReady({
       server: spec.name,
@@ -122,31 +134,31 @@ async function startCommandAttempt(
       onCapture: (groups) => {
         captured = { ...captured, ...groups };
       },
-      output: spawned.output,
-      outputTail: () => spawned.output.tail(),
+      output,
+      outputTail: () => output.tail(),
       logPath,
-      exited: spawned.exited,
+      exited,
       startTimeoutMs: spec.startTimeoutMs,
       signal: context.signal,
     });
     // A probe can be answered by another process that holds the port; a server that has exited by now
     // is not ready, whatever answered.
-    const exit = spawned.exitStatus();
-    if (exit !== undefined) throw new ServerExitedError(spec.name, exit, spawned.output.tail(), logPath);
+    if (exit !== undefined) throw new ServerExitedError(spec.name, exit, output.tail(), logPath);
     if (announced && captured.port === undefined) {
       throw new ServerStartError(spec.name, 'its `log` probe passed without capturing a `port` group.');
     }
     // A log probe alone never asks for the target: build the endpoint from the captured port here.
     if (announced) endpoint = createEndpoint(spec.name, context.slot, spec.host, captured.port!, spec.protocol);
-    await recordEntry(context.run, key, { ...entry, endpoint, status: 'running' });
-    spawned.unref();
-    return { spawned, endpoint, watcher: watchServerExit(context.run.stateFile, key, spawned.pid, spawned.exited) };
+    await client.request('patch', { key, pid, changes: { endpoint, status: 'running' } });
+    return { pid, endpoint };
   } catch (error) {
-    await stopProcessGroup(spawned, { signal: spec.stopSignal, stopTimeoutMs: Math.min(spec.stopTimeoutMs, 1000), exited: spawned.exited });
-    releaseProcessGroup(spawned.pgid);
-    await removeEntry(context.run, key, spawned.pid);
-    spawned.output.close();
+    const stopped = await client.request('stop', { key, pid, stopTimeoutMs: Math.min(spec.stopTimeoutMs, FAILED_START_STOP_MS) });
+    // Its main process exited before ready, and processes it started outside its group were found: it daemonized.
+    if (error instanceof ServerExitedError && stopped.escaped.length > 0) throw new ServerDaemonizedError(spec.name, stopped.escaped, logPath);
     throw error;
+  } finally {
+    client.releaseExit(pid);
+    output.close();
   }
 }
 
@@ -172,30 +184,18 @@ async function startCommandServer(spec: NormalizedCommandSpec, context: StartIns
       port = reservation.port;
     }
     try {
-      const { spawned, endpoint, watcher } = await startCommandAttempt(spec, context, port);
+      const { pid, endpoint } = await startCommandAttempt(spec, context, port);
       let stopping: Promise<void> | undefined;
-      let detached = false;
       return {
         key,
         spec,
         endpoint,
         readyMs: performance.now() - startedAt,
         attempts: attempt,
+        pid,
         stop: () => {
-          stopping ??= (async () => {
-            watcher.cancel();
-            await stopProcessGroup(spawned, { signal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs, exited: spawned.exited });
-            releaseProcessGroup(spawned.pgid);
-            spawned.output.close();
-            await removeEntry(context.run, key, spawned.pid);
-          })();
+          stopping ??= context.client.request('stop', { key, pid }).then(() => undefined);
           return stopping;
-        },
-        detach: () => {
-          if (detached) return;
-          detached = true;
-          releaseProcessGroup(spawned.pgid);
-          spawned.output.close();
         },
       };
     } catch (error) {
@@ -224,10 +224,11 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
   const started = await startInProcessServer(spec.name, app, spec.host, port);
   const endpoint = createEndpoint(spec.name, context.slot, spec.host, started.port, spec.protocol);
   let stopping: Promise<void> | undefined;
+  let recorded = false;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await started.close(spec.stopTimeoutMs);
-      await removeEntry(context.run, key, process.pid, started.port);
+      if (recorded) await context.client.request('remove', { key, pid: process.pid, port: started.port });
     })();
     return stopping;
   };
@@ -241,7 +242,7 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
         signal: context.signal,
       });
     }
-    await recordEntry(context.run, key, {
+    const entry: StateEntry = {
       name: spec.name,
       slot: context.slot,
       scope: spec.scope,
@@ -255,19 +256,26 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
       stopTimeoutMs: spec.stopTimeoutMs,
       status: 'running',
       dependsOn: [...context.dependencyKeys],
-    });
+    };
+    // Set first: if the record fails half-way (the connection drops), the stop still removes what may have landed.
+    recorded = true;
+    await context.client.request('record', { key, entry });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { key, spec, endpoint, readyMs: performance.now() - startedAt, attempts: 1, stop, detach: () => undefined };
+  return { key, spec, endpoint, readyMs: performance.now() - startedAt, attempts: 1, pid: process.pid, stop };
 }
 
 /**
- * Starts one server instance for `context.slot`: allocates its port, spawns or listens, waits for
- * readiness, and records it in the run's state file (a command server is recorded as `starting` as
- * soon as it is spawned, so that a reaper can kill it even if this process dies mid-start). On any
- * failure it stops what it started and removes the entry before rethrowing.
+ * Starts one server instance for `context.slot`: allocates its port, has the run's supervisor spawn it
+ * (command servers: the supervisor is their parent and records them as `starting` in the same step,
+ * so they are reaped even if this process dies mid-start) or listens in this process (in-process
+ * servers), waits for readiness here, and has the supervisor record it `running`. On any failure it
+ * stops what it started and removes the entry before rethrowing.
+ *
+ * @throws ServerDaemonizedError when the main process exited before ready while processes it started
+ *   outside its process group kept running (they are stopped).
  */
 export async function startInstance(spec: NormalizedSpec, context: StartInstanceContext): Promise<StartedInstance> {
   const startedAt = performance.now();

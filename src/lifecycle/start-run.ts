@@ -4,16 +4,9 @@ import type { ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { Endpoint } from '../endpoint.js';
 import { StopError } from '../errors.js';
-import { removeRunDirectory } from '../reaper/remove-run-dir.js';
-import { stopRecordedGroupsSync } from '../reaper/stop-groups-sync.js';
-import { readStateSync, STATE_ENV } from '../state/index.js';
-import { guardRun } from './exit-guard.js';
-import { createRun, type Run } from './run.js';
-import { handleSignalsFor } from './signal-handlers.js';
-import { spawnReaper, type ReaperHandle } from './spawn-reaper.js';
+import { createOwnedRun, type OwnedRun, type Run } from '../run/owned-run.js';
+import { handleSignalsFor } from '../run/signal-handlers.js';
 import { startServers, type ServersHandle } from './start-servers.js';
-import { stopRecordedServers } from './stop-recorded-servers.js';
-import { sweepStaleRuns } from './sweep-stale-runs.js';
 
 /** How long a start interrupted by a signal waits for that signal to end the process before it rejects, in ms. */
 const INTERRUPTED_START_SETTLE_MS = 1_000;
@@ -28,11 +21,6 @@ export interface StartRunOptions {
   cwd?: string;
   /** Set `EPHEMERAL_SERVERS_STATE` in `process.env` for workers and child processes. @default true */
   exportEnv?: boolean;
-  /**
-   * Spawn the run's reaper: a detached process that stops the run's servers if this process dies
-   * without tearing down, SIGKILL included (see docs/teardown.md). @default true
-   */
-  reaper?: boolean;
   /** Reap the leftovers of dead runs first (see `sweepStaleRuns`). @default true */
   sweep?: boolean;
 }
@@ -49,10 +37,10 @@ export interface RunOwner extends AsyncDisposable {
   /** Per-server time to ready of the `run`-scoped servers, in milliseconds. */
   readonly readyMs: Readonly<Record<string, number>>;
   /**
-   * Ordered teardown of the whole run: every server recorded in the state file (worker-scoped ones
-   * that workers handed over, then the run-scoped ones) in reverse dependency order, then the run
-   * directory. Idempotent.
-   * @throws StopError when some server could not be stopped (the others still are).
+   * Ordered teardown of the whole run, from the supervisor's view (whatever happened to the state
+   * file): every worker-scoped server that workers handed over, then the run-scoped ones, in reverse
+   * dependency order; then the run directory. Idempotent.
+   * @throws StopError naming exactly the servers that could not be stopped (the others still are).
    */
   teardown(): Promise<void>;
 }
@@ -64,10 +52,10 @@ export interface RunOwner extends AsyncDisposable {
  * them too.
  *
  * The teardown guarantee (docs/teardown.md): before creating the run, leftovers of dead runs are
- * swept (`sweepStaleRuns`); the run gets a reaper process that stops its servers if this process
- * dies by any means; SIGINT, SIGTERM and SIGHUP run the teardown and are re-raised when no other
- * listener (the host runner's) handles them; and if this process exits before the teardown has
- * completed, an `exit` handler stops every recorded server synchronously, in reverse dependency order.
+ * swept (`sweepStaleRuns`); the run's supervisor, the parent of every command server, stops them in
+ * reverse dependency order if this process dies or exits by any means without tearing down (its pipe
+ * closes); SIGINT, SIGTERM and SIGHUP run the teardown and are re-raised when no other listener (the
+ * host runner's) handles them.
  *
  * On a start failure nothing is left: the run's servers are stopped and its directory removed before
  * the promise rejects.
@@ -83,55 +71,23 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
   const loaded = options.config === undefined ? await loadServersConfig({ file: options.configFile, cwd: options.cwd }) : undefined;
   const config = options.config ?? loaded!.config;
   validateConfig(config);
-  if (options.sweep !== false) await sweepStaleRuns();
-  const run = await createRun();
-  const exportEnv = options.exportEnv !== false;
-  const previousEnv = process.env[STATE_ENV];
-  if (exportEnv) process.env[STATE_ENV] = run.stateFile;
-  const restoreEnv = (): void => {
-    if (!exportEnv || process.env[STATE_ENV] !== run.stateFile) return;
-    if (previousEnv === undefined) delete process.env[STATE_ENV];
-    else process.env[STATE_ENV] = previousEnv;
-  };
+  const owned: OwnedRun = await createOwnedRun({ exportEnv: options.exportEnv, sweep: options.sweep !== false });
+  const { run } = owned;
 
-  let reaper: ReaperHandle | undefined;
   const startAborter = new AbortController();
   let handle: ServersHandle | undefined;
   let tearingDown: Promise<void> | undefined;
-  const killNow = (): void => {
-    reaper?.urgent();
-    try {
-      stopRecordedGroupsSync(Object.entries(readStateSync(run.stateFile).servers), 0);
-    } catch (error) {
-      process.stderr.write(`ephemeral-servers: could not kill the servers of ${run.runDir}: ${String(error)}\n`);
-    }
-  };
   let releaseSignals = (): void => undefined;
-  const releaseExitGuard = guardRun({
-    stateFile: run.stateFile,
-    runDir: run.runDir,
-    beforeStop: () => {
-      reaper?.urgent();
-      // Let a second Ctrl+C during the synchronous stop kill this process at once (the reaper then SIGKILLs).
-      releaseSignals();
-    },
-  });
-  /** Ends the run's guards once its servers are stopped and its directory is gone. */
-  const finish = (): void => {
-    reaper?.release();
-    releaseExitGuard();
-    releaseSignals();
-    restoreEnv();
-  };
   const teardown = (): Promise<void> => {
     tearingDown ??= (async () => {
       const errors: unknown[] = [];
-      // Worker-scoped servers handed over by workers first: they may depend on run-scoped ones.
-      await stopRecordedServers(run.stateFile, { filter: (entry) => entry.scope === 'worker' }).catch((error: unknown) => errors.push(error));
+      // Worker-scoped servers handed over by workers first: they may depend on run-scoped ones. Then
+      // this process's own (in-process ones can only be closed here), then anything still recorded.
+      await owned.stopAll('worker').catch((error: unknown) => errors.push(error));
       await handle?.stop().catch((error: unknown) => errors.push(error));
-      await stopRecordedServers(run.stateFile).catch((error: unknown) => errors.push(error));
-      await removeRunDirectory(run.runDir);
-      finish();
+      await owned.stopAll().catch((error: unknown) => errors.push(error));
+      await owned.end().catch((error: unknown) => errors.push(error));
+      releaseSignals();
       if (errors.length > 0) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
     })();
     return tearingDown;
@@ -148,17 +104,17 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
       }
       await teardown();
     },
-    killNow,
+    // A second signal: this process dies at once; the supervisor SIGKILLs everything when its pipe closes.
+    killNow: () => owned.urgent(),
   });
 
   starting = (async () => {
     try {
-      if (options.reaper !== false) reaper = await spawnReaper(run);
       return await startServers(config, { stateFile: run.stateFile, scope: 'run', signal: startAborter.signal });
     } catch (error) {
       // startServers has already stopped whatever it started.
-      await removeRunDirectory(run.runDir);
-      finish();
+      await owned.end();
+      releaseSignals();
       throw error;
     }
   })();

@@ -5,33 +5,25 @@ import type { Endpoint } from '../endpoint.js';
 import { ServerDeadError, ServerNotFoundError, StopError } from '../errors.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { readLogTail } from '../process/log-follower.js';
-import { detectWorkerSlot, readState, STATE_ENV, updateState } from '../state/index.js';
+import { createOwnedRun, joinRun, type OwnedRun } from '../run/owned-run.js';
+import type { RunPaths } from '../run/run-dir.js';
+import { stopInReverseOrder } from '../run/stop-in-reverse-order.js';
+import { detectWorkerSlot, readState, STATE_ENV } from '../state/index.js';
 import { stateKey, type StateFile } from '../state/schema.js';
-import { removeRunDirectory } from '../reaper/remove-run-dir.js';
-import { guardRun } from './exit-guard.js';
-import { createRun, openRun, type Run } from './run.js';
-import { spawnReaper, type ReaperHandle } from './spawn-reaper.js';
 import { startInstance, type StartedInstance } from './start-instance.js';
-import { stopInReverseOrder } from './stop-in-reverse-order.js';
 
 /** Options of {@link startServers}. */
 export interface StartServersOptions {
   /**
    * State file of the run to join. Default: `process.env.EPHEMERAL_SERVERS_STATE`; when that is unset
-   * too, a new run is created (run directory, state file), owned by the returned handle, and its
-   * `stop()` removes it. A created run exports `EPHEMERAL_SERVERS_STATE` to `process.env` (so spawned
+   * too, a new run is created (run directory, state file, supervisor), owned by the returned handle,
+   * and its `stop()` ends it. Its supervisor stops the servers if this process dies by any means,
+   * SIGKILL included. A created run exports `EPHEMERAL_SERVERS_STATE` to `process.env` (so spawned
    * servers and child processes inherit it) unless `exportEnv` is `false`.
    */
   stateFile?: string;
   /** @default true */
   exportEnv?: boolean;
-  /**
-   * When this call creates its own run: give it a reaper (a detached process that stops its servers if
-   * this process dies by any means, SIGKILL included) and an `exit` guard, as `startRun` does. Costs
-   * one short-lived process (about 0.2 s of CPU). Ignored when joining an existing run, whose owner
-   * has them. @default true
-   */
-  reaper?: boolean;
   /** Start only servers of this scope (their dependencies of the other scope must already run). Default: all. */
   scope?: Scope;
   /** Start only these servers (and nothing else; dependencies must be listed or already running). Default: all. */
@@ -56,7 +48,7 @@ export interface StartServersOptions {
 /** Running servers, as returned by {@link startServers}. Stop it with `stop()` or `await using`. */
 export interface ServersHandle extends AsyncDisposable {
   /** The run these servers belong to. */
-  readonly run: Readonly<Run>;
+  readonly run: Readonly<RunPaths>;
   /** Endpoints of every server this handle started or reused, by name. */
   readonly endpoints: Readonly<Record<string, Endpoint>>;
   /** Per-server time from the start call to ready, in milliseconds (0 for reused ones). */
@@ -77,7 +69,8 @@ export interface ServersHandle extends AsyncDisposable {
   /**
    * Hands the command servers over to the run owner: this handle's `stop()` and this process's exit no
    * longer stop them; the run owner's teardown does. This is how a worker-scoped server outlives the
-   * test file (and worker process) that started it.
+   * test file (and worker process) that started it. (Without it, the supervisor stops them when this
+   * process's connection to it closes: when the process exits.)
    */
   detach(): Promise<void>;
 }
@@ -127,28 +120,11 @@ function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, depen
 export async function startServers(config: ServersConfig, options: StartServersOptions = {}): Promise<ServersHandle> {
   const plan = validateConfig(config);
   const stateFile = options.stateFile ?? process.env[STATE_ENV];
-  const ownsRun = stateFile === undefined;
-  const run = ownsRun ? await createRun() : await openRun(stateFile);
-  const exportedEnv = ownsRun && options.exportEnv !== false;
-  if (exportedEnv) process.env[STATE_ENV] = run.stateFile;
-  // A run of our own gets the same teardown guarantee as startRun's: the exit guard and the reaper.
-  let reaper: ReaperHandle | undefined;
-  const releaseExitGuard = ownsRun ? guardRun({ stateFile: run.stateFile, runDir: run.runDir, beforeStop: () => reaper?.urgent() }) : () => undefined;
+  const owned: OwnedRun | undefined = stateFile === undefined ? await createOwnedRun({ exportEnv: options.exportEnv }) : undefined;
+  const { run, client } = owned ?? joinRun(stateFile!);
   const endRun = async (): Promise<void> => {
-    if (!ownsRun) return;
-    await removeRunDirectory(run.runDir);
-    reaper?.release();
-    releaseExitGuard();
-    if (exportedEnv && process.env[STATE_ENV] === run.stateFile) delete process.env[STATE_ENV];
+    await owned?.end();
   };
-  if (ownsRun && options.reaper !== false) {
-    try {
-      reaper = await spawnReaper(run);
-    } catch (error) {
-      await endRun();
-      throw error;
-    }
-  }
   const slot = options.slot ?? detectWorkerSlot() ?? 1;
 
   const selected = plan.order.filter(
@@ -192,6 +168,7 @@ export async function startServers(config: ServersConfig, options: StartServersO
       }
       const instance = await startInstance(spec, {
         run,
+        client,
         slot: instanceSlot,
         dependencies,
         dependencyKeys,
@@ -254,16 +231,9 @@ export async function startServers(config: ServersConfig, options: StartServersO
     async detach(): Promise<void> {
       if (detached) return;
       detached = true;
-      const keys = started.filter((i) => i.spec.kind === 'command').map((i) => i.key);
-      for (const instance of started) instance.detach();
-      // Nothing started here (all reused, or in-process only): no state change, no lock to take.
-      if (keys.length === 0) return;
-      await updateState(run.stateFile, (current) => {
-        for (const key of keys) {
-          const entry = current.servers[key];
-          if (entry) entry.owner = { kind: 'run', pid: current.owner.pid };
-        }
-      });
+      const keys = started.filter((i) => i.spec.kind === 'command').map((i) => ({ key: i.key, pid: i.pid }));
+      // Nothing started here (all reused, or in-process only): no state change.
+      if (keys.length > 0) await client.request('handOver', { keys });
     },
     [Symbol.asyncDispose]: stop,
   };

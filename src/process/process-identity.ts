@@ -92,8 +92,23 @@ export function listProcessGroup(pgid: number): number[] {
   return members;
 }
 
-/** Whether process group `pgid` still has a live member. */
+/**
+ * Whether process group `pgid` still has a live member. The leader is checked first (one `/proc` file):
+ * while it runs, the answer is yes without a scan of every process; the scan is only needed once it
+ * has exited, to tell live members from zombies.
+ */
 export function isProcessGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code !== 'EPERM') throw error;
+  }
+  if (hasProc) {
+    const leader = readProcStat(pgid);
+    if (leader !== undefined && leader.pgid === pgid && leader.state !== 'Z' && leader.state !== 'X') return true;
+  }
   return listProcessGroup(pgid).length > 0;
 }
 

@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { CommandNotFoundError, ServerStartError, type ExitStatus } from '../errors.js';
-import { LogFollower } from './log-follower.js';
 import { readProcessStartTime } from './process-identity.js';
 
 /** What {@link spawnCommand} needs. */
 export interface SpawnCommandOptions {
-  /** Server name, for errors. */
-  server: string;
   /** argv, placeholders already expanded. */
   command: readonly string[];
   /** Absolute working directory. */
@@ -18,81 +15,71 @@ export interface SpawnCommandOptions {
   logPath: string;
 }
 
-/** A spawned command server. */
+/** A spawned command server, seen from its parent. */
 export interface SpawnedCommand {
+  child: ChildProcess;
   pid: number;
   /** Process group id; the child leads its own group, so it equals `pid`. */
   pgid: number;
   /** Identity of `pid` against reuse (see process-identity.ts). */
   startTime: string | undefined;
-  /** Follows the log file: output lines for `log` probes and error tails. */
-  output: LogFollower;
   /** Resolves when the child exits, with its code or signal. Never rejects. */
   exited: Promise<ExitStatus>;
-  /** The exit status once known. */
-  exitStatus(): ExitStatus | undefined;
-  /** Stops the child handle from keeping this process alive (done once the server is ready). */
-  unref(): void;
 }
 
 /**
- * Spawns a command server without a shell, detached into its own process group (`setsid`, so the
- * whole group can be signalled and the server survives the worker that spawned it), with stdout and
- * stderr written straight to `logPath` through a file descriptor: no pipe to us, so the server never
- * gets EPIPE/SIGPIPE when the spawning process exits. The child handle keeps this process alive
- * until `unref()` is called (the lifecycle calls it once the server is ready, so a started server never
- * keeps a test process alive by itself, while a start in progress is never cut short by an empty event
- * loop).
+ * Checks what can be checked before asking for a spawn, so that the error names the field: `cwd` is a
+ * directory and `command` is not empty.
  *
- * @throws CommandNotFoundError when the executable does not exist or cannot be executed (ENOENT, EACCES).
- * @throws ServerStartError when `cwd` is not a directory, or spawning fails otherwise.
+ * @throws ServerStartError naming `cwd` or `command`.
  */
-export async function spawnCommand(options: SpawnCommandOptions): Promise<SpawnedCommand> {
-  const { server, command, cwd, env, logPath } = options;
+export function assertSpawnable(server: string, command: readonly string[], cwd: string): void {
   let cwdIsDirectory = false;
   try {
     cwdIsDirectory = statSync(cwd).isDirectory();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (!cwdIsDirectory) {
-    throw new ServerStartError(server, `\`cwd\` ${cwd} is not a directory. Fix the server's \`cwd\` field.`);
-  }
-  const [file, ...args] = command;
-  if (file === undefined) throw new ServerStartError(server, '`command` is empty.');
+  if (!cwdIsDirectory) throw new ServerStartError(server, `\`cwd\` ${cwd} is not a directory. Fix the server's \`cwd\` field.`);
+  if (command.length === 0) throw new ServerStartError(server, '`command` is empty.');
+}
 
+/**
+ * The typed error for a failed spawn: `CommandNotFoundError` for `ENOENT`/`EACCES` (no such
+ * executable, or not executable), else `ServerStartError`.
+ */
+export function spawnError(server: string, command: readonly string[], error: { code?: string; message: string }): Error {
+  if (error.code === 'ENOENT' || error.code === 'EACCES') return new CommandNotFoundError(server, command, { cause: error });
+  return new ServerStartError(server, `could not spawn \`${command[0] ?? ''}\`: ${error.message}`, { cause: error });
+}
+
+/**
+ * Spawns a command without a shell, detached into its own process group and session (`setsid`, so the
+ * whole group can be signalled and a terminal's Ctrl+C does not reach it), with stdout and stderr
+ * written straight to `logPath` through a file descriptor: no pipe to the parent, so the server never
+ * gets EPIPE/SIGPIPE when a reader goes away, and a `log` probe follows the file. Called by the run's
+ * supervisor, which stays the server's parent: it learns each exit at once, with its status.
+ *
+ * @throws The spawn error (`ENOENT`, `EACCES`, `EAGAIN`, …) as Node reports it (see {@link spawnError}).
+ */
+export async function spawnCommand(options: SpawnCommandOptions): Promise<SpawnedCommand> {
+  const { command, cwd, env, logPath } = options;
+  const [file, ...args] = command;
+  if (file === undefined) throw new TypeError('spawnCommand: `command` is empty');
   const fd = openSync(logPath, 'a', 0o600);
-  // An earlier instance under the same name may have written to this log: follow only what comes next.
-  const startOffset = fstatSync(fd).size;
-  let child;
+  let child: ChildProcess;
   try {
     child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
   } finally {
     closeSync(fd);
   }
-  let status: ExitStatus | undefined;
   const exited = new Promise<ExitStatus>((resolve) => {
-    child.once('exit', (code, signal) => {
-      status = { code, signal };
-      resolve(status);
-    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'EACCES') reject(new CommandNotFoundError(server, command, { cause: error }));
-      else reject(new ServerStartError(server, `could not spawn \`${file}\`: ${error.message}`, { cause: error }));
-    });
+    child.once('error', reject);
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new ServerStartError(server, `spawning \`${file}\` gave no pid`);
-  return {
-    pid,
-    pgid: pid,
-    startTime: readProcessStartTime(pid),
-    output: new LogFollower(logPath, startOffset),
-    exited,
-    exitStatus: () => status,
-    unref: () => child.unref(),
-  };
+  const pid = child.pid!;
+  return { child, pid, pgid: pid, startTime: readProcessStartTime(pid), exited };
 }

@@ -44,7 +44,7 @@ export function checkProcessGroup(target: ProcessGroupTarget): 'alive' | 'gone' 
 const POLL = { initialMs: 1, factor: 1.5, maxMs: 20 } as const;
 
 /** How long to wait for a group to vanish after SIGKILL, in milliseconds (SIGKILL cannot be ignored). */
-const KILL_WAIT_MS = 10_000;
+export const KILL_WAIT_MS = 10_000;
 
 /**
  * Sends `signal` to every process of the group (`kill(-pgid, signal)`, see kill(2)), ignoring a group
@@ -64,7 +64,16 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
  * Resolves `true` once every live member of the group is gone, or `false` after `timeoutMs`.
  * `wake` (e.g. the leader's exit) triggers an immediate check instead of waiting for the next poll.
  */
-export async function waitForProcessGroupExit(pgid: number, timeoutMs: number, wake?: Promise<unknown>): Promise<boolean> {
+export function waitForProcessGroupExit(pgid: number, timeoutMs: number, wake?: Promise<unknown>): Promise<boolean> {
+  return pollUntil(() => !isProcessGroupAlive(pgid), timeoutMs, wake);
+}
+
+/**
+ * The one poll of process teardown: checks `done` now, then after 1 ms, ×1.5 each time, capped at 20 ms
+ * ({@link POLL}), until it is true (resolves `true`) or `timeoutMs` has passed (resolves `false`). `wake`
+ * triggers an immediate check.
+ */
+export async function pollUntil(done: () => boolean, timeoutMs: number, wake?: Promise<unknown>): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   let intervalMs: number = POLL.initialMs;
   let woken = false;
@@ -72,7 +81,7 @@ export async function waitForProcessGroupExit(pgid: number, timeoutMs: number, w
     woken = true;
   });
   for (;;) {
-    if (!isProcessGroupAlive(pgid)) return true;
+    if (done()) return true;
     const remainingMs = deadline - performance.now();
     if (remainingMs <= 0) return false;
     const delay = Math.min(intervalMs, remainingMs);
@@ -87,30 +96,42 @@ export async function waitForProcessGroupExit(pgid: number, timeoutMs: number, w
   }
 }
 
+/** How a group is stopped: its stop signal, how long it gets, and what wakes the wait early. */
+export interface GroupStopOptions {
+  signal: NodeJS.Signals;
+  /** How long the group gets to exit after `signal` before SIGKILL, in milliseconds (not waited for SIGKILL itself). */
+  stopTimeoutMs: number;
+  /** Resolves when the leader exits (a child's `exit` event): the stop returns then rather than at the next poll. */
+  exited?: Promise<unknown>;
+}
+
 /**
- * Graceful shutdown of a whole process group: `signal` to the group, wait up to `stopTimeoutMs` for
- * every member to exit, then SIGKILL to the group and wait again (SIGKILL cannot be ignored, so that
- * wait is short). A grandchild that stayed in the group dies with it; one that called `setsid()` has
- * left the group and is out of reach, as with every group-based tool.
+ * Graceful shutdown of a whole process group, with its identity checked first: when the leader is
+ * alive but its start time differs from `target.startTime`, the pid was reused by an unrelated process,
+ * and nothing is signalled. See {@link signalGroupAndWait} for the stop itself.
  *
- * Identity: when the leader is alive but its start time differs from `target.startTime`, the pid was
- * reused by an unrelated process, and nothing is signalled.
- *
- * @param options.exited resolves when the leader exits (a child's `exit` event): makes the stop return
- *   as soon as that happens rather than at the next poll.
  * @throws Error (EPERM) when the group belongs to another user.
  */
-export async function stopProcessGroup(
-  target: ProcessGroupTarget,
-  options: { signal: NodeJS.Signals; stopTimeoutMs: number; exited?: Promise<unknown> },
-): Promise<StopOutcome> {
+export async function stopProcessGroup(target: ProcessGroupTarget, options: GroupStopOptions): Promise<StopOutcome> {
   const status = checkProcessGroup(target);
   if (status !== 'alive') return { forced: false, wasRunning: false, foreign: status === 'foreign' };
-  signalProcessGroup(target.pgid, options.signal);
-  if (await waitForProcessGroupExit(target.pgid, options.stopTimeoutMs, options.exited)) {
+  return signalGroupAndWait(target.pgid, options);
+}
+
+/**
+ * The stop of a process group whose identity is known: `signal` to the group, wait up to
+ * `stopTimeoutMs` for every member to exit, then SIGKILL to the group and wait again (SIGKILL cannot be
+ * ignored, so that wait is short). A grandchild that stayed in the group dies with it; one that called
+ * `setsid()` has left the group (the supervisor finds those by the run's marker).
+ *
+ * @throws Error (EPERM) when the group belongs to another user.
+ */
+export async function signalGroupAndWait(pgid: number, options: GroupStopOptions): Promise<StopOutcome> {
+  signalProcessGroup(pgid, options.signal);
+  if (options.signal !== 'SIGKILL' && (await waitForProcessGroupExit(pgid, options.stopTimeoutMs, options.exited))) {
     return { forced: false, wasRunning: true, foreign: false };
   }
-  signalProcessGroup(target.pgid, 'SIGKILL');
-  await waitForProcessGroupExit(target.pgid, KILL_WAIT_MS, options.exited);
-  return { forced: true, wasRunning: true, foreign: false };
+  signalProcessGroup(pgid, 'SIGKILL');
+  await waitForProcessGroupExit(pgid, KILL_WAIT_MS, options.exited);
+  return { forced: options.signal !== 'SIGKILL', wasRunning: true, foreign: false };
 }

@@ -1,21 +1,35 @@
-/** Delays between two attempts of one probe: `initialMs`, then times `factor` each time, up to `maxMs`. */
+/**
+ * Delays between two attempts of one probe: `initialMs`, then times `factor` each time, up to
+ * `fastMaxMs` while the wait is younger than `fastForMs`, then up to `maxMs`.
+ */
 export interface Backoff {
   /** Delay after a probe's first failed attempt, in milliseconds. @default 1 */
   initialMs: number;
   /** Growth of the delay after each further failed attempt. @default 1.25 */
   factor: number;
-  /** Longest delay between two attempts of a probe, in milliseconds. @default 10 */
+  /** Longest delay between two attempts during the first `fastForMs` of the wait, in milliseconds. @default 4 */
+  fastMaxMs: number;
+  /** How long the fast polling lasts, from the start of the wait, in milliseconds. @default 1000 */
+  fastForMs: number;
+  /** Longest delay between two attempts after that, in milliseconds. @default 50 */
   maxMs: number;
 }
 
 /**
- * Default {@link Backoff}: 1, 1.25, 1.6, 2, 2.4, 3, 3.8, 4.8, 6, 7.5, 9.3, then every 10 ms (about 12
- * attempts in the first 50 ms). A poll costs a refused connect on loopback (well under a millisecond),
- * so polling densely while most servers boot is cheap, and a ready server is seen at most 10 ms late
- * (peers poll every 100 to 2000 ms). The benchmark (docs/benchmarks.md) measured the earlier
- * 2 ms ×1.5 capped at 20 ms: a server ready between 20 and 120 ms was seen 9 ms late at the median.
+ * Default {@link Backoff}: 1, 1.25, 1.6, 2, 2.4, 3, 3.8, then every 4 ms for the first second (about 250
+ * attempts), then growing to every 50 ms. A poll costs a refused connect on loopback (well under a
+ * millisecond), so polling densely while most servers boot is cheap, and a server ready in its first
+ * second is seen about 2 ms late at the median (the benchmark's readiness target is 3 ms over a floor
+ * that polls every millisecond; with a 10 ms cap the lag was 4.6 ms). A server that takes longer is
+ * polled 20 times a second, so the probe's own requests do not flood its access log. Peers poll every
+ * 100 to 2000 ms.
  */
-export const DEFAULT_BACKOFF: Readonly<Backoff> = Object.freeze({ initialMs: 1, factor: 1.25, maxMs: 10 });
+export const DEFAULT_BACKOFF: Readonly<Backoff> = Object.freeze({ initialMs: 1, factor: 1.25, fastMaxMs: 4, fastForMs: 1_000, maxMs: 50 });
+
+/** The delay after `previousMs` for a wait that started `elapsedMs` ago. */
+export function nextDelayMs(backoff: Backoff, previousMs: number, elapsedMs: number): number {
+  return Math.min(previousMs * backoff.factor, elapsedMs < backoff.fastForMs ? backoff.fastMaxMs : backoff.maxMs);
+}
 
 /**
  * Default time one attempt of an `http` or `tcp` probe may take before it is abandoned and retried, in
@@ -29,6 +43,8 @@ export function resolveBackoff(backoff: Partial<Backoff> | undefined): Backoff {
   const initialMs = backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs;
   const factor = backoff?.factor ?? DEFAULT_BACKOFF.factor;
   const maxMs = backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs;
+  const fastMaxMs = backoff?.fastMaxMs ?? Math.max(initialMs, Math.min(DEFAULT_BACKOFF.fastMaxMs, maxMs));
+  const fastForMs = backoff?.fastForMs ?? DEFAULT_BACKOFF.fastForMs;
   if (!(Number.isFinite(initialMs) && initialMs > 0)) {
     throw new RangeError(`\`backoff.initialMs\` must be a positive number of milliseconds, received ${initialMs}`);
   }
@@ -38,5 +54,11 @@ export function resolveBackoff(backoff: Partial<Backoff> | undefined): Backoff {
   if (!(Number.isFinite(maxMs) && maxMs >= initialMs)) {
     throw new RangeError(`\`backoff.maxMs\` must be a number of milliseconds of at least \`backoff.initialMs\` (${initialMs}), received ${maxMs}`);
   }
-  return { initialMs, factor, maxMs };
+  if (!(Number.isFinite(fastMaxMs) && fastMaxMs >= initialMs && fastMaxMs <= maxMs)) {
+    throw new RangeError(`\`backoff.fastMaxMs\` must be a number of milliseconds from \`backoff.initialMs\` (${initialMs}) to \`backoff.maxMs\` (${maxMs}), received ${fastMaxMs}`);
+  }
+  if (!(Number.isFinite(fastForMs) && fastForMs >= 0)) {
+    throw new RangeError(`\`backoff.fastForMs\` must be a non-negative number of milliseconds, received ${fastForMs}`);
+  }
+  return { initialMs, factor, fastMaxMs, fastForMs, maxMs };
 }

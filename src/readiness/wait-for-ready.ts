@@ -1,6 +1,6 @@
 import type { NormalizedProbe } from '../config/normalized.js';
 import { ReadinessTimeoutError, ServerExitedError, type ExitStatus } from '../errors.js';
-import { DEFAULT_ATTEMPT_TIMEOUT_MS, resolveBackoff, type Backoff } from './backoff.js';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, nextDelayMs, resolveBackoff, type Backoff } from './backoff.js';
 import type { OutputSource } from './output-source.js';
 import { createProbe, type CapturedGroups, type ProbeResult, type ProbeTarget, type ReadinessProbe } from './readiness-probe.js';
 import { Sleeper } from './sleeper.js';
@@ -132,7 +132,7 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
         state.lastError = result.reason;
       }
       const wake = await sleeper.sleep(delayMs);
-      delayMs = wake === 'woken' ? backoff.initialMs : Math.min(delayMs * backoff.factor, backoff.maxMs);
+      delayMs = wake === 'woken' ? backoff.initialMs : nextDelayMs(backoff, delayMs, performance.now() - startedAt);
     }
   };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Version of the state file format this build writes. A reader rejects files with a higher version. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 const endpointSchema = z.strictObject({
   name: z.string().min(1),
@@ -41,11 +41,13 @@ export const stateEntrySchema = z.strictObject({
   logPath: z.string().optional(),
   stopSignal: z.string(),
   stopTimeoutMs: z.number().int().nonnegative(),
-  /** `starting` while its readiness probe runs (recorded before it is ready, so a reaper can still kill it). */
+  /** `starting` while its readiness probe runs (recorded before it is ready, so the supervisor can still stop it). */
   status: z.enum(['starting', 'running', 'dead']),
   /** Keys (`<name>@<slot>`) of the instances it depends on: teardown stops it before them. */
   dependsOn: z.array(z.string()).optional(),
   exit: exitSchema.optional(),
+  /** When the supervisor saw it die (ISO 8601), with `status: 'dead'`. */
+  exitedAt: z.string().optional(),
 });
 
 /** The whole state file of a run. */

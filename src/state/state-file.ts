@@ -1,60 +1,13 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { StateFileError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { assertOwnStateFile, formatSchemaIssues, parseStateText } from './parse-state.js';
+import { assertOwnStateFile, parseStateText } from './parse-state.js';
 import { STATE_ENV, resolveStatePath } from './state-path.js';
-import { STATE_VERSION, stateFileSchema, type StateEntry, type StateFile } from './schema.js';
-import { withStateLock, type StateLockOptions } from './state-lock.js';
-
-/** What a new state file starts with; see {@link createStateFile}. */
-export interface StateFileInit {
-  /** Unique id of the run. */
-  runId: string;
-  /** The process that owns the run (the global setup or the CLI), with its start time against pid reuse. */
-  owner: { pid: number; startTime?: string };
-  /** The run directory, which holds the state file, logs and locks. */
-  runDir: string;
-}
+import type { StateEntry, StateFile } from './schema.js';
 
 /**
- * Creates the state file of a new run, with no servers, mode `0o600`, under the state lock.
- *
- * @returns The state as written.
- * @throws `TypeError` when `init` does not fit the schema (e.g. an empty `runId`, a pid of 0).
- * @throws An `Error` with code `EEXIST` when `path` already exists: a run's state is never replaced.
- * @throws The lock's errors, see {@link withStateLock}, and the underlying `fs` error.
- */
-export async function createStateFile(path: string, init: StateFileInit, options: StateLockOptions = {}): Promise<StateFile> {
-  const parsed = stateFileSchema.safeParse({
-    version: STATE_VERSION,
-    runId: init.runId,
-    owner: init.owner,
-    createdAt: new Date().toISOString(),
-    runDir: init.runDir,
-    servers: {},
-  });
-  if (!parsed.success) throw new TypeError(`createStateFile: invalid \`init\`: ${formatSchemaIssues(parsed.error)}`);
-  const state = parsed.data;
-  return withStateLock(
-    path,
-    async () => {
-      if (await exists(path)) {
-        throw Object.assign(new Error(`createStateFile: ${path} already exists; a run's state file is never replaced`), {
-          code: 'EEXIST',
-          path,
-        });
-      }
-      await writeFileAtomic(path, serializeState(state));
-      return state;
-    },
-    options,
-  );
-}
-
-/**
- * Reads and validates a state file, without locking (writes are atomic renames, so a read sees one
- * whole version).
+ * Reads and validates a state file, without any lock: the supervisor, its only writer, replaces it by an
+ * atomic rename, so a read sees one whole version.
  *
  * @param path The state file. @default process.env.EPHEMERAL_SERVERS_STATE
  * @throws {@link StateFileError} `missing` (no path, or no file), `foreign` (owned by another user),
@@ -124,14 +77,4 @@ function missingOrRethrow(error: unknown, path: string): unknown {
       `or set ${STATE_ENV} to the state.json of a running run.`,
     { cause: error },
   );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }

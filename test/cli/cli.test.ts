@@ -25,7 +25,7 @@ afterEach(async () => {
   for (const cli of started.splice(0)) {
     if (cli.child.exitCode === null && cli.child.signalCode === null) process.kill(-cli.child.pid!, 'SIGKILL');
   }
-  // A CLI killed above leaves its servers to its reaper, which reads the run's state file under `dir`:
+  // A CLI killed above leaves its servers to its supervisor, whose run directory is under `dir`:
   // wait for them to go before removing it (after a failed test, they would otherwise be orphaned).
   const pids = existsSync(pidFile) ? [...readFileSync(pidFile, 'utf8').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) : [];
   for (const pid of await waitUntilGone(pids, 5000)) process.kill(pid, 'SIGKILL');
@@ -254,13 +254,13 @@ describe('ephemeral-servers ls and logs', () => {
 });
 
 describe('ephemeral-servers prune', () => {
-  it('reaps a run whose owner was SIGKILLed without a reaper, and leaves live runs alone', async () => {
-    // An owner without a reaper (as if the reaper had died too): startServers() creating its own run, then SIGKILL.
+  it('reaps a run whose owner and supervisor were both SIGKILLed, and leaves live runs alone', async () => {
+    // startServers() creating its own run; then its supervisor and the owner are SIGKILLed together (a crash).
     const ownerScript = join(dir, 'owner.mjs');
     await writeFile(
       ownerScript,
       `import { startServers } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
-const handle = await startServers({ api: { command: ['node', ${JSON.stringify(SERVER_SCRIPT)}, '--port', '{port}', '--name', 'api', '--pid-file', ${JSON.stringify(pidFile)}] } }, { reaper: false });
+const handle = await startServers({ api: { command: ['node', ${JSON.stringify(SERVER_SCRIPT)}, '--port', '{port}', '--name', 'api', '--pid-file', ${JSON.stringify(pidFile)}] } });
 console.log('STATE=' + handle.run.stateFile);
 setInterval(() => {}, 1000);
 `,
@@ -282,8 +282,12 @@ setInterval(() => {}, 1000);
     const live = startCli(['run', '--', ...nodeEval("console.log('live'); setInterval(() => {}, 1000)")], { cwd: dir, env: env() });
     started.push(live);
     await live.waitFor('live', 'stdout');
+    // The supervisor first, so that it cannot see the owner's pipe close and reap.
+    const supervisor = JSON.parse(readFileSync(join(stateFile, '..', 'supervisor.json'), 'utf8')) as { pid: number };
+    process.kill(supervisor.pid, 'SIGKILL');
     owner.kill('SIGKILL');
     await new Promise((resolve) => owner.once('close', resolve));
+    expect(await waitUntilGone([supervisor.pid], 5000)).toEqual([]);
     const [orphan] = pidsInLog(pidFile, 'api');
     expect(isLive(orphan!)).toBe(true);
 

@@ -218,6 +218,8 @@ describe('waitForReady', () => {
     await expect(waitForReady({ ...base, startTimeoutMs: 1000, attemptTimeoutMs: Number.NaN })).rejects.toThrow(RangeError);
     await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { factor: 0.5 } })).rejects.toThrow(/`backoff.factor`/);
     await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { initialMs: 50, maxMs: 20 } })).rejects.toThrow(/`backoff.maxMs`/);
+    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { fastMaxMs: 100 } })).rejects.toThrow(/`backoff.fastMaxMs`/);
+    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { fastForMs: -1 } })).rejects.toThrow(/`backoff.fastForMs`/);
     await expect(waitForReady({ ...base, probes: [{ type: 'log', pattern: /x/ }], startTimeoutMs: 1000 })).rejects.toThrow(TypeError);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { nextDelayMs } from '../../src/readiness/backoff.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_BACKOFF, Wait } from '../../src/readiness/index.js';
 
 describe('Wait', () => {
@@ -31,6 +32,24 @@ describe('documented defaults', () => {
   it('DEFAULT_ATTEMPT_TIMEOUT_MS is what WaitForReadyOptions says', () => {
     const options = readFileSync(new URL('../../src/readiness/wait-for-ready.ts', import.meta.url), 'utf8');
     expect(options).toContain(`@default DEFAULT_ATTEMPT_TIMEOUT_MS (${DEFAULT_ATTEMPT_TIMEOUT_MS})`);
-    expect(DEFAULT_BACKOFF).toEqual({ initialMs: 1, factor: 1.25, maxMs: 10 });
+    expect(DEFAULT_BACKOFF).toEqual({ initialMs: 1, factor: 1.25, fastMaxMs: 4, fastForMs: 1000, maxMs: 50 });
+  });
+
+  it('polls every 4 ms at most during the first second, then slows down to every 50 ms', () => {
+    const delays = (fromMs: number, toMs: number): number[] => {
+      const seen: number[] = [];
+      let delayMs = DEFAULT_BACKOFF.initialMs;
+      for (let elapsedMs = fromMs; elapsedMs < toMs; elapsedMs += delayMs) {
+        seen.push(delayMs);
+        delayMs = nextDelayMs(DEFAULT_BACKOFF, delayMs, elapsedMs);
+      }
+      return seen;
+    };
+    const first = delays(0, 1000);
+    expect(Math.max(...first)).toBe(4);
+    expect(first.length).toBeGreaterThan(240);
+    const later = delays(1000, 11_000);
+    expect(Math.max(...later)).toBe(50);
+    expect(later.length).toBeLessThan(230);
   });
 });

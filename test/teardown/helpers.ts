@@ -49,7 +49,7 @@ export class Sandbox {
     return { child, exited, output: () => output };
   }
 
-  /** Pids to SIGKILL in `cleanup()` if a test failed half-way (servers, reapers). */
+  /** Pids to SIGKILL in `cleanup()` if a test failed half-way (servers, supervisors). */
   track(...pids: number[]): void {
     for (const pid of pids) this.#pids.add(pid);
   }

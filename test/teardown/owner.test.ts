@@ -7,7 +7,7 @@ interface Ready {
   stateFile: string;
   runDir: string;
   pids: number[];
-  reaperPid: number;
+  supervisorPid: number;
 }
 
 let sandbox: Sandbox;
@@ -18,15 +18,15 @@ afterEach(async () => {
   await sandbox.cleanup();
 });
 
-/** Starts the owner fixture (a ← b ← c, c with a grandchild) and waits until its servers and reaper are up. */
+/** Starts the owner fixture (a ← b ← c, c with a grandchild) and waits until its servers and supervisor are up. */
 async function startOwner(extraEnv: Record<string, string> = {}) {
   const readyFile = join(sandbox.dir, 'ready.json');
   const orderFile = join(sandbox.dir, 'order.txt');
   const owner = sandbox.spawnNode([fixture('owner.mjs')], sandbox.env({ READY_FILE: readyFile, ORDER_FILE: orderFile, ...extraEnv }));
   const ready = await waitFor('the owner to be ready', () => readJsonIfThere<Ready>(readyFile) ?? (owner.child.exitCode !== null ? fail(owner.output()) : undefined));
-  sandbox.track(...ready.pids, ready.reaperPid);
-  // A kill before the reaper has booted would only delay it: measure from a reaper that is up.
-  await waitFor('the reaper to watch', () => readLines(join(ready.runDir, 'reaper.log')).some((line) => line.includes('watching')));
+  sandbox.track(...ready.pids, ready.supervisorPid);
+  // A kill before the supervisor is up would only delay it: measure from a supervisor that is up.
+  await waitFor('the supervisor to be up', () => readLines(join(ready.runDir, 'supervisor.log')).some((line) => line.includes('supervising')));
   expect(ready.pids.filter(isLive)).toEqual(ready.pids);
   return { ...owner, ready, orderFile };
 }
@@ -45,10 +45,10 @@ describe('run owner (a plain Node process)', () => {
     expect(live).toEqual([]);
     expect(ms).toBeLessThan(1000);
     await waitFor('the run directory to be removed', () => sandbox.runDirs().length === 0, 5000);
-    await waitFor('the reaper to exit', () => !isLive(ready.reaperPid), 5000);
+    await waitFor('the supervisor to exit', () => !isLive(ready.supervisorPid), 5000);
   });
 
-  it('SIGKILLed while it holds a run that startServers created for itself: the reaper covers it too', async () => {
+  it('SIGKILLed while it holds a run that startServers created for itself: its supervisor covers it too', async () => {
     const { child, ready } = await startOwner({ OWNER_API: 'startServers' });
     const killedAt = performance.now();
     child.kill('SIGKILL');
@@ -69,7 +69,7 @@ describe('run owner (a plain Node process)', () => {
     report(`owner ${signal} (node): exited by ${signal} ${exitMs.toFixed(0)} ms after it, every process already gone`);
     expect(readLines(orderFile)).toEqual(['c', 'b', 'a']);
     expect(sandbox.runDirs()).toEqual([]);
-    await waitFor('the reaper to exit', () => !isLive(ready.reaperPid), 5000);
+    await waitFor('the supervisor to exit', () => !isLive(ready.supervisorPid), 5000);
   });
 
   it('a second SIGINT during a slow teardown kills every process group at once', async () => {
@@ -85,6 +85,6 @@ describe('run owner (a plain Node process)', () => {
     expect(live).toEqual([]);
     // b and a never got their graceful signal.
     expect(readLines(orderFile)).toEqual(['c']);
-    await waitFor('the run directory to be removed (by the reaper)', () => sandbox.runDirs().length === 0, 5000);
+    await waitFor('the run directory to be removed (by the supervisor)', () => sandbox.runDirs().length === 0, 5000);
   });
 });

@@ -18,7 +18,7 @@ describe('security', () => {
     const { runDir, stateFile, logDir } = owner.run;
     expect(await mode(runDir)).toBe('700');
     expect(await mode(logDir)).toBe('700');
-    for (const file of [stateFile, join(runDir, 'reaper.json'), join(runDir, 'reaper.log'), join(logDir, 'api@0.log')]) {
+    for (const file of [stateFile, join(runDir, 'supervisor.json'), join(runDir, 'supervisor.log'), join(logDir, 'api@0.log')]) {
       expect([file, await mode(file)]).toEqual([file, '600']);
     }
     expect(owner.endpoints.api!.host).toBe('127.0.0.1');

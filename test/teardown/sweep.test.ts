@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepStaleRuns } from '../../src/index.js';
+import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../../src/process/marked-processes.js';
 import { readProcessStartTime } from '../../src/process/process-identity.js';
 import { isLive, waitUntilGone } from '../helpers/processes.js';
 import { deadProcess, commandEntry, spawnSleeper, writeRun } from './fixtures/stale-run.js';
@@ -33,19 +35,19 @@ describe('sweepStaleRuns', () => {
     expect(readProcessStartTime(unrelated.pid)).toBe(unrelated.startTime);
   });
 
-  it('stops the recorded servers of a run whose owner and reaper are dead', async () => {
+  it('stops the recorded servers of a run whose owner and supervisor are dead', async () => {
     const owner = await deadProcess();
-    const reaper = await deadProcess();
+    const supervisor = await deadProcess();
     const orphan = await spawnSleeper();
     sandbox.track(orphan.pid);
-    const runDir = await writeRun(sandbox.dir, owner, { 'api@0': commandEntry('api', orphan) }, reaper);
+    const runDir = await writeRun(sandbox.dir, owner, { 'api@0': commandEntry('api', orphan) }, supervisor);
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
     expect(result).toEqual({ reaped: [runDir], skipped: [] });
     expect(isLive(orphan.pid)).toBe(false);
     expect(existsSync(runDir)).toBe(false);
   });
 
-  it('does not touch a run whose owner lives, nor one whose owner died but whose reaper is at work', async () => {
+  it('does not touch a run whose owner lives, nor one whose owner died but whose supervisor is at work', async () => {
     const server = await spawnSleeper();
     const liveReaper = await spawnSleeper();
     sandbox.track(server.pid, liveReaper.pid);
@@ -57,11 +59,25 @@ describe('sweepStaleRuns', () => {
     expect(existsSync(liveRun) && existsSync(reaping)).toBe(true);
   });
 
-  it('skips a run directory whose state file is corrupt, saying why', async () => {
+  it('skips a run directory whose state file is corrupt and that has no supervisor.json, saying why and what to do', async () => {
     const runDir = await writeRun(sandbox.dir, await deadProcess(), {});
     await writeFile(`${runDir}/state.json`, '{ not json', { mode: 0o600 });
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
     expect(result.reaped).toEqual([]);
-    expect(result.skipped).toEqual([{ runDir, reason: expect.stringContaining('corrupt') }]);
+    expect(result.skipped).toEqual([{ runDir, reason: expect.stringMatching(/corrupt state file and no supervisor\.json.*Check `ps`/) }]);
+  });
+
+  it('reaps a dead run whose state file is corrupt through the run marker its servers carry', async () => {
+    const runId = randomUUID();
+    const marked = await spawnSleeper({ [RUN_MARKER_ENV]: runId, [SERVER_MARKER_ENV]: 'api@0' });
+    const unmarked = await spawnSleeper({ [RUN_MARKER_ENV]: randomUUID() });
+    sandbox.track(marked.pid, unmarked.pid);
+    const runDir = await writeRun(sandbox.dir, await deadProcess(), {}, await deadProcess(), runId);
+    await writeFile(`${runDir}/state.json`, '{ not json', { mode: 0o600 });
+    const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
+    expect(result).toEqual({ reaped: [runDir], skipped: [] });
+    expect(await waitUntilGone([marked.pid], 2000)).toEqual([]);
+    expect(isLive(unmarked.pid)).toBe(true);
+    expect(existsSync(runDir)).toBe(false);
   });
 });

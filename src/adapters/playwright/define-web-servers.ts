@@ -74,7 +74,7 @@ function checkSpec(spec: NormalizedSpec): string[] {
  * and `env` are expanded; readiness maps to Playwright's checks (an http probe → `url`, else a log
  * probe → `wait`, else `port`), `startTimeoutMs` → `timeout`, `stopSignal`/`stopTimeoutMs` →
  * `gracefulShutdown`. The processes are Playwright's: on a SIGKILL of the runner it leaves them
- * running (see docs/playwright.md); servers of the worker fixture are covered by the run's reaper.
+ * running (see docs/playwright.md); servers of the worker fixture are covered by the run's supervisor.
  *
  * @throws ConfigError when the config is invalid.
  * @throws TypeError when a selected server cannot be a `webServer` (in-process, announced port, custom

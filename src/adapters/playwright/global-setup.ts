@@ -25,7 +25,7 @@ export type PlaywrightGlobalSetup = (config: FullConfig) => Promise<() => Promis
  * (except those {@link defineWebServers} handed to Playwright's `webServer` in the same config), sets
  * `EPHEMERAL_SERVERS_STATE` (and `EPHEMERAL_SERVERS_CONFIG` when loaded from a file) for the workers,
  * which Playwright starts afterwards and which inherit them, and returns the teardown that stops every
- * server of the run, worker-scoped ones included. The run has a reaper: if the runner is SIGKILLed, its
+ * server of the run, worker-scoped ones included. The run has a supervisor: if the runner is SIGKILLed, its
  * servers (those of the worker fixture too) are stopped all the same.
  *
  * Use {@link globalSetup} (`globalSetup: 'ephemeral-servers/playwright'`) for the defaults; a file of

@@ -38,7 +38,7 @@ type WorkerFixtureFunction = (args: object, use: (servers: WorkerServers) => Pro
 /**
  * A worker-scoped Playwright fixture: the config's `worker`-scoped servers, one instance per worker
  * slot (`parallelIndex` + 1), never shared between slots. The first worker of a slot starts them and
- * hands them over to the run (so the run's teardown, and its reaper if the runner is SIGKILLed, stop
+ * hands them over to the run (so the run's teardown, and its supervisor if the runner is SIGKILLed, stop
  * them); a worker that replaces it in the same slot (after a test failure) reuses them when they are
  * still alive. In-process servers live in the worker and stop with it. Needs the run of our global
  * setup (`globalSetup: 'ephemeral-servers/playwright'`).

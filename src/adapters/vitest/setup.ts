@@ -36,8 +36,8 @@ export type VitestGlobalSetup = (project: Pick<TestProject, 'config' | 'provide'
  * A config error or a start failure rejects with the typed error (`ConfigError`,
  * `ServerExitedError` with the server's output tail, `ReadinessTimeoutError`, …), which fails the
  * Vitest run; nothing is left running. If Vitest dies without awaiting the teardown (a signal,
- * `process.exit`, SIGKILL), `startRun`'s guards stop the servers (exit handler, signal handlers,
- * reaper: docs/teardown.md).
+ * `process.exit`, SIGKILL), the run's supervisor stops the servers, in reverse dependency order, as
+ * soon as the Vitest process is gone (docs/teardown.md).
  *
  * @example
  * ```ts

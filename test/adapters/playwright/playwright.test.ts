@@ -129,7 +129,7 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
     expect(await runDirsLeft()).toEqual([]);
   });
 
-  it("runner SIGKILLed: the run's reaper stops the worker servers; Playwright's own webServer is left running", async () => {
+  it("runner SIGKILLed: the run's supervisor stops the worker servers; Playwright's own webServer is left running", async () => {
     const { child, done } = startPlaywright({ ES_TEST_BLOCK_FILE: files.block });
     // Both workers are inside a test, with their api instances started and handed to the run.
     while (!existsSync(files.block) || readFileSync(files.block, 'utf8').split('\n').filter(Boolean).length < 2) {
@@ -155,7 +155,7 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
 
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
-    // The reaper stops the servers the run recorded, although the workers that started them may still
+    // The supervisor stops the servers the run recorded, although the workers that started them may still
     // be alive (a worker inside a test finishes it before it notices the runner is gone).
     expect(await waitUntilGone(apiPids, 10_000)).toEqual([]);
     for (let i = 0; i < 500 && (await runDirsLeft()).length > 0; i++) await sleep(10);

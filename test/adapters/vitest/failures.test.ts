@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitUntilGone } from '../../helpers/processes.js';
-import { leftoverRunDirs, runFixtureVitest } from './run-vitest.js';
+import { leftoverRunDirs, leftoverRunDirsAfter, runFixtureVitest } from './run-vitest.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -20,7 +20,7 @@ describe.concurrent('the global setup fails the run clearly and leaves nothing r
     // `ok` did start (it is a dependency of `broken`), and was stopped.
     expect(run.boots.map(([name]) => name).sort()).toEqual(['broken', 'ok']);
     expect(await waitUntilGone(run.boots.map(([, pid]) => pid))).toEqual([]);
-    expect(leftoverRunDirs(run.dir)).toEqual([]);
+    expect(await leftoverRunDirsAfter(run.dir)).toEqual([]);
   });
 
   it('when Vitest gets SIGTERM mid-run: every server stops, worker-scoped and in-process ones included', async () => {
@@ -30,7 +30,8 @@ describe.concurrent('the global setup fails the run clearly and leaves nothing r
     expect(run.boots.map(([name]) => name)).toContain('dep');
     // Servers and the workers hosting the in-process ones (their pids are the `inproc` boots).
     expect(await waitUntilGone(run.boots.map(([, pid]) => pid))).toEqual([]);
-    expect(leftoverRunDirs(run.dir)).toEqual([]);
+    // Vitest exits without awaiting the teardown; the supervisor removes the run directory once the servers are gone.
+    expect(await leftoverRunDirsAfter(run.dir)).toEqual([]);
   });
 
   it('when servers.config.ts is invalid: ConfigError listing every problem; nothing started', async () => {

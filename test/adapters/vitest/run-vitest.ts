@@ -73,6 +73,16 @@ export function leftoverRunDirs(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith('ephemeral-servers-run-'));
 }
 
+/**
+ * Run directories still in `dir` after waiting up to `timeoutMs` for them to go: when Vitest exits
+ * without awaiting its teardown, the run's supervisor removes the directory once it has stopped the servers.
+ */
+export async function leftoverRunDirsAfter(dir: string, timeoutMs = 10_000): Promise<string[]> {
+  const deadline = performance.now() + timeoutMs;
+  while (leftoverRunDirs(dir).length > 0 && performance.now() < deadline) await sleep(20);
+  return leftoverRunDirs(dir);
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

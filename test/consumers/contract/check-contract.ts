@@ -124,7 +124,7 @@ export async function checkNothingLeft(reports: readonly VisitReport[], graceMs 
   if (live.length > 0) problems.push(`processes of the run still running (servers or test workers): ${live.join(', ')}`);
   const stateFiles = [...new Set(reports.map((r) => r.stateFile).filter((path) => path !== null))];
   for (const stateFile of stateFiles) {
-    // The run's reaper, among others, exits on its own right after the teardown: give it the grace too.
+    // The run's supervisor, among others, exits on its own right after the teardown: give it the grace too.
     const others = await waitUntilNone(() => findProcessesOfRun(stateFile), graceMs);
     if (others.length > 0) problems.push(`processes with the run's EPHEMERAL_SERVERS_STATE still running: ${others.join(', ')}`);
     if (existsSync(dirname(stateFile))) problems.push(`run directory still exists: ${dirname(stateFile)}`);

@@ -14,7 +14,7 @@ export default defineConfig({
   workers: 2,
   reporter: 'list',
   outputDir: `${process.env.ES_CONSUMER_CACHE_DIR ?? 'test-results'}/playwright-output`,
-  // The run (servers.config.mjs next to this file), its teardown and its reaper.
+  // The run (servers.config.mjs next to this file), its teardown and its supervisor.
   globalSetup: 'ephemeral-servers/playwright',
   webServer: web.webServer,
   use: { baseURL: web.url('site') },

@@ -1,9 +1,8 @@
-import { renameSync, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 
 /**
  * Removes a run directory even while other processes of the run may still write into it (a worker
- * recording that a server died, taking the state lock): the directory is first renamed away
+ * writing a log line): the directory is first renamed away
  * (`<runDir>.removing-<pid>`, atomic), so every later write through the old path fails with `ENOENT`
  * instead of re-filling the directory while it is being emptied; then the renamed copy is removed. A
  * plain recursive `rm` can fail with `ENOTEMPTY` in that race.
@@ -21,16 +20,4 @@ export async function removeRunDirectory(runDir: string): Promise<void> {
     throw error;
   }
   await rm(doomed, { recursive: true, force: true, maxRetries: 3 });
-}
-
-/** Synchronous {@link removeRunDirectory}, for exit handlers. Same errors. */
-export function removeRunDirectorySync(runDir: string): void {
-  const doomed = `${runDir}.removing-${process.pid}`;
-  try {
-    renameSync(runDir, doomed);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
 }

@@ -9,8 +9,8 @@
  *   us. A second signal meanwhile SIGKILLs every recorded process group at once and re-raises.
  * - not alone (Vitest's CLI sets `process.exitCode` to 128 + signal and calls `process.exit()` 1 ms
  *   later, without awaiting its globalSetup teardown; the ephemeral-servers CLI forwards signals to its
- *   command): the host owns the signal and the exit; nothing is done here, and the exit guard
- *   (`exit-guard.ts`) stops the run synchronously, in order, when the process exits.
+ *   command): the host owns the signal and the exit; nothing is done here: when the process exits, the
+ *   run's supervisor sees its pipe close and stops the run in reverse dependency order.
  */
 
 /** What a signal does to one run. */
