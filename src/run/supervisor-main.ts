@@ -135,15 +135,22 @@ async function main(): Promise<void> {
     shuttingDown = true;
     log(`owner gone${urgent ? ' (urgent)' : ''}: reaping the run from memory`);
     server.close();
+    let failed = false;
     try {
       await supervisor.reap({ urgent });
+    } catch (error) {
+      failed = true;
+      log(`reap failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    // Whatever the reap did, the run is over: its directory goes (a sweep could not do better later).
+    try {
       await removeRunDirectory(init.runDir);
       log(`removed ${init.runDir}`);
-      process.exit(0);
     } catch (error) {
-      log(`reap failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exit(1);
+      failed = true;
+      log(`could not remove ${init.runDir}: ${String(error)}`);
     }
+    process.exit(failed ? 1 : 0);
   }
 
   process.stdin.setEncoding('utf8');

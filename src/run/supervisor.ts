@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import type { ExitStatus } from '../errors.js';
-import { StateChangeError } from '../errors.js';
+import { StateChangeError, SupervisorUnreachableError } from '../errors.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../process/marked-processes.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { spawnCommand } from '../process/spawn-command.js';
@@ -78,7 +78,8 @@ export class Supervisor {
    * @returns Whether the run directory had to be recreated (it was removed behind our back).
    */
   writeNow(): boolean {
-    if (!this.#writeState || this.#closed) return false;
+    // A run being reaped or shut down is never written again: a late write would recreate its directory.
+    if (!this.#writeState || this.#ending()) return false;
     const text = this.#serialize();
     let recreated = false;
     try {
@@ -124,7 +125,7 @@ export class Supervisor {
    */
   guardStateFile(onDirectoryRestored: () => void): void {
     const timer = setInterval(() => {
-      if (this.#reaping || this.#closed) return;
+      if (this.#ending()) return;
       const current = fileIdentity(this.#paths.stateFile);
       if (current === this.#written) return;
       this.#log(`the state file was ${current === undefined ? 'deleted' : 'changed by another process'}: rewriting it from memory`);
@@ -138,7 +139,17 @@ export class Supervisor {
   handle(conn: SupervisorConnection, message: RequestMessage): Promise<unknown> {
     const handler = this.#handlers[message.op] as Handler<typeof message.op> | undefined;
     if (handler === undefined) return Promise.reject(new StateChangeError(String(message.op), 'unknown operation (is every process of the run on the same ephemeral-servers version?)'));
+    // A run being reaped or shut down takes nothing new: a server spawned now would outlive it.
+    if ((message.op === 'spawn' || message.op === 'record') && this.#ending()) return Promise.reject(this.#endingError(message.op));
     return handler(conn, message as never);
+  }
+
+  #ending(): boolean {
+    return this.#reaping !== undefined || this.#closed;
+  }
+
+  #endingError(op: string): SupervisorUnreachableError {
+    return new SupervisorUnreachableError(this.#paths.runDir, `the run is ending: \`${op}\` refused`);
   }
 
   /** A connection closed: what it started for a worker and never handed over goes (the worker is gone). */
@@ -218,6 +229,11 @@ export class Supervisor {
     spawn: async (conn, request) => {
       const env = { ...request.env, [RUN_MARKER_ENV]: this.state.runId, [SERVER_MARKER_ENV]: request.key };
       const spawned = await spawnCommand({ command: request.command, cwd: request.cwd, env, logPath: request.logPath });
+      if (this.#ending()) {
+        // The reap began while it was being spawned: it never joins the run.
+        signalProcessGroup(spawned.pgid, 'SIGKILL');
+        throw this.#endingError('spawn');
+      }
       const proc = createServerProcess(request.key, spawned.pid, spawned.pgid, spawned.startTime, spawned.child);
       this.#processes.set(proc.pid, proc);
       this.#watch(conn, proc.pid);
@@ -366,7 +382,7 @@ export class Supervisor {
 
   /** Resolves once the current state is in the file: changes arriving in the same turn share one write. */
   #commit(): Promise<void> {
-    if (!this.#writeState || this.#reaping || this.#closed) return Promise.resolve();
+    if (!this.#writeState || this.#ending()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
       if (this.#flushScheduled) return;
