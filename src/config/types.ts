@@ -90,7 +90,8 @@ export interface BaseServerSpec {
   port?: number | 'auto';
   /**
    * Preferred port range `[first, last]` (inclusive) for an allocated port; any free port is used when
-   * the whole range is taken.
+   * the whole range is taken. Its ports are tried in random order, not from `first` up: parallel
+   * workers allocating from one range would otherwise all race for the same first free port.
    */
   portRange?: readonly [number, number];
   /** URL scheme of the endpoint. @default 'http' */

@@ -2,7 +2,7 @@ import { PortExhaustedError } from '../errors.js';
 import { probePort } from './check-port.js';
 import { readEphemeralPortRange, type EphemeralPortRange } from './ephemeral-port-range.js';
 import { listListeningPorts } from './listening-ports.js';
-import { reservePort, type PortReservation } from './port-reservation.js';
+import { listClaimedPorts, reservePort, type PortReservation } from './port-reservation.js';
 
 /** Options of {@link allocatePort}. */
 export interface AllocatePortOptions {
@@ -11,9 +11,9 @@ export interface AllocatePortOptions {
   /** Address the port must be free on, as the server will bind it. @default '127.0.0.1' */
   host?: string;
   /**
-   * Preferred ports, `[first, last]` inclusive, tried in order before any other port (e.g. a dev
-   * server's `[8000, 8999]`). When none of them can be had, any free port is used
-   * (`fromRange: false`).
+   * Preferred ports, `[first, last]` inclusive, all tried before any other port (e.g. a dev server's
+   * `[8000, 8999]`), in random order, not from `first` up: see {@link allocatePort}. When none of them
+   * can be had, any free port is used (`fromRange: false`).
    */
   range?: readonly [number, number];
   /** Ports never to return, e.g. ports a server already lost to another process. */
@@ -22,6 +22,7 @@ export interface AllocatePortOptions {
   reservationDir?: string;
   /**
    * Most candidate ports to try in all (each one a reservation and a bind probe), range ports included.
+   * Ports skipped without a reservation (seen listening in `/proc/net/tcp*`) do not count.
    * @default the range's size + 100 (100 without a range)
    */
   maxAttempts?: number;
@@ -34,8 +35,19 @@ export interface AllocatedPort extends PortReservation {
 }
 
 const ATTEMPTS_BEYOND_RANGE = 100;
-/** Range ports found in use by a probe before the rest of the range is checked against `/proc/net/tcp*`. */
+/**
+ * Range ports found in use by a probe before the rest of the range is checked against `/proc/net/tcp*`.
+ * Reading those costs a few attempts' worth (1.5–2 ms per file on a 2-core VM: the kernel walks its
+ * whole socket hash table, however few sockets there are), so a roomy range never pays it.
+ */
 const CROWDED_RANGE_IN_USE = 4;
+/**
+ * Ranges (`first-last`) whose last allocation in this process found no range port to have: the next
+ * allocation from such a range reads `/proc/net/tcp*` before its first probe instead of after
+ * {@link CROWDED_RANGE_IN_USE} of them. Only when that read happens depends on it, never which ports
+ * may be had: a free range port is still found, since the read is fresh.
+ */
+const exhaustedRanges = new Set<string>();
 
 function checkPortNumber(value: unknown, name: string): number {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65_535) {
@@ -75,6 +87,31 @@ function allocationWindow(ephemeral: EphemeralPortRange): { first: number; last:
   return last - ALLOCATION_WINDOW_FIRST + 1 >= MIN_WINDOW_SIZE ? { first: ALLOCATION_WINDOW_FIRST, last } : ephemeral;
 }
 
+/** Yields the items of `ports` in random order: an incremental Fisher–Yates shuffle, in place. */
+function* inRandomOrder(ports: number[]): Generator<number> {
+  for (let left = ports.length; left > 0; left--) {
+    const i = Math.floor(Math.random() * left);
+    const port = ports[i]!;
+    ports[i] = ports[left - 1]!;
+    yield port;
+  }
+}
+
+/**
+ * The ports of `range` in the order {@link allocatePort} tries them, `excluded` ports left out: in
+ * random order, first those without a claim directory in the `claimed` snapshot, then those with one
+ * (held by another process, or left by a dead one: only a reservation attempt can tell).
+ */
+function* rangeCandidates(range: readonly [number, number], claimed: ReadonlySet<number>, excluded: ReadonlySet<number>): Generator<number> {
+  const unclaimed: number[] = [];
+  const held: number[] = [];
+  for (let port = range[0]; port <= range[1]; port++) {
+    if (!excluded.has(port)) (claimed.has(port) ? held : unclaimed).push(port);
+  }
+  yield* inRandomOrder(unclaimed);
+  yield* inRandomOrder(held);
+}
+
 /** A random port of `window` that `skip` accepts, or `undefined` when there is none. */
 function pickRandomPort(window: { first: number; last: number }, skip: (port: number) => boolean): number | undefined {
   const size = window.last - window.first + 1;
@@ -98,10 +135,21 @@ function pickRandomPort(window: { first: number; last: number }, skip: (port: nu
  * ({@link probePort}). Probing an unreserved port, as get-port does, holds it for a moment: a server of
  * another process binding that port at that moment fails with EADDRINUSE. Reserving first means
  * the only process that ever binds a reserved port is its holder: no race between cooperating
- * processes, by construction. Candidates: the `range` in order, then random ports of the allocation
+ * processes, by construction. Candidates: every port of `range`, then random ports of the allocation
  * window below the kernel's ephemeral range ({@link allocationWindow}), which no `listen(0)` can take.
- * On Linux, once a few range ports proved in use, ports that have a listening socket on any address
- * (`/proc/net/tcp*`, read once) are skipped without an attempt, which keeps a crowded range cheap.
+ *
+ * Range ports are tried in random order, not from `range[0]` up: when many processes allocate from one
+ * range at once (parallel test workers), an ordered walk sends them all to the same first free port,
+ * where simultaneous claimants back off and move on together, port after port, each step a
+ * reservation, a directory listing and a probe; in random order they rarely meet, and a range
+ * allocation costs about what one without a range does. Which range port comes first is not promised,
+ * only that every range port is tried (within `maxAttempts`) before any other port. To skip held ports
+ * cheaply, the reservation directory is listed once per allocation ({@link listClaimedPorts}): range
+ * ports with a claim there are tried last, after every other range port (a claim may be stale, left by
+ * a dead process; the attempt removes it). On Linux, once a few range ports proved in use, ports that
+ * have a listening socket on any address (`/proc/net/tcp*`, read once) are skipped without an attempt,
+ * which keeps a crowded range cheap; after an allocation that found no range port, the next one from
+ * the same range in this process reads `/proc/net/tcp*` before its first probe.
  *
  * @returns the reserved port; `fromRange` says whether it comes from `range`.
  * @throws PortExhaustedError (`ES_PORT_EXHAUSTED`) when `maxAttempts` candidates were in use, reserved by
@@ -122,8 +170,8 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
     throw new RangeError(`\`maxAttempts\` must be a positive integer, received ${String(maxAttempts)}`);
   }
 
-  // Ports seen listening (on any address) in /proc/net/tcp*: read, never bound. Read only once a range
-  // proves crowded, since the read costs about as much as the sockets the machine has.
+  // Ports seen listening (on any address) in /proc/net/tcp*: read, never bound, and only once a range
+  // proves crowded (CROWDED_RANGE_IN_USE).
   let listening: ReadonlySet<number> | undefined;
   const tally = { inUse: 0, held: 0, denied: 0 };
   let attempts = 0;
@@ -155,16 +203,23 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
   });
 
   if (range !== undefined) {
-    for (let port = range[0]; port <= range[1] && attempts < maxAttempts; port++) {
-      if (excluded.has(port)) continue;
+    const key = `${range[0]}-${range[1]}`;
+    const claimed = await listClaimedPorts({ dir: options.reservationDir });
+    if (exhaustedRanges.has(key)) listening = (await listListeningPorts()) ?? new Set();
+    for (const port of rangeCandidates(range, claimed, excluded)) {
+      if (attempts >= maxAttempts) break;
       if (listening === undefined && tally.inUse >= CROWDED_RANGE_IN_USE) listening = (await listListeningPorts()) ?? new Set();
       if (listening?.has(port)) {
         tally.inUse++;
         continue;
       }
       const reservation = await tryPort(port);
-      if (reservation !== undefined) return allocated(reservation, true);
+      if (reservation !== undefined) {
+        exhaustedRanges.delete(key);
+        return allocated(reservation, true);
+      }
     }
+    exhaustedRanges.add(key);
   }
   const ephemeral = readEphemeralPortRange();
   const window = allocationWindow(ephemeral);

@@ -41,6 +41,8 @@ export function defaultReservationDir(): string {
  * The name is the whole identity, so readers never read a half-written file.
  */
 const CLAIM_NAME = /^(\d+)-(\d+|x)-([0-9a-f]+)$/;
+/** A port directory's name: the port in decimal. */
+const PORT_DIR_NAME = /^[1-9]\d{0,4}$/;
 
 let ownStartTime: string | undefined | null = null;
 
@@ -146,6 +148,35 @@ async function hasLiveRival(portDir: string, ownName: string): Promise<boolean> 
     }
   }
   return rival;
+}
+
+/**
+ * The ports that have a port directory in `dir` at this instant: reserved by a live process, being
+ * claimed or released right now, or left behind by a dead one (only {@link reservePort} removes stale
+ * claims). A snapshot read with one `readdir` of `dir`, never a claim: a hint for skipping likely-held
+ * ports without the cost of a reservation attempt; only {@link reservePort} decides who holds a port.
+ *
+ * @returns the ports, empty when `dir` was removed meanwhile.
+ * @throws PortReservationError when `dir` exists but is not a directory owned by this user; file
+ *   system errors other than ENOENT are rethrown.
+ */
+export async function listClaimedPorts(options: ReservePortOptions = {}): Promise<Set<number>> {
+  const dir = options.dir ?? defaultReservationDir();
+  await ensureDirOnce(dir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    checkedDirs.delete(dir); // removed: the next reservation checks it again
+    return new Set();
+  }
+  const ports = new Set<number>();
+  for (const name of names) {
+    const port = Number(name);
+    if (PORT_DIR_NAME.test(name) && port <= 65_535) ports.add(port);
+  }
+  return ports;
 }
 
 function createReservation(port: number, portDir: string, claimPath: string): PortReservation {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,15 +56,43 @@ describe('allocatePort', () => {
     expect(new Set(allocated.map((entry) => entry.port)).size).toBe(20);
   });
 
-  it('prefers the range, in order, skipping excluded, reserved and bound ports', async () => {
+  it('prefers the range, skipping excluded, reserved and bound ports', async () => {
     const range = await findFreePortRun(5);
     const [first] = range;
     hold((await reservePort(first + 1, { dir }))!); // reserved by someone else (in this process, as good)
     await listen(first + 2);
     const allocated = hold(await allocatePort({ range, exclude: [first], reservationDir: dir }));
-    expect(allocated).toMatchObject({ port: first + 3, fromRange: true });
     const next = hold(await allocatePort({ range, exclude: [first], reservationDir: dir }));
-    expect(next).toMatchObject({ port: first + 4, fromRange: true });
+    expect([allocated, next].every((entry) => entry.fromRange)).toBe(true);
+    expect(new Set([allocated.port, next.port])).toEqual(new Set([first + 3, first + 4]));
+    const third = hold(await allocatePort({ range, exclude: [first], reservationDir: dir }));
+    expect(third.fromRange).toBe(false);
+  });
+
+  it('tries range ports in random order, not from the first one up', async () => {
+    const range = await findFreePortRun(50);
+    const ports = new Set<number>();
+    for (let i = 0; i < 10; i++) {
+      const allocated = await allocatePort({ range, reservationDir: dir });
+      await allocated.release();
+      expect(allocated.fromRange).toBe(true);
+      ports.add(allocated.port);
+    }
+    // In order, all 10 would be range[0]; at random, 10 equal ports have a chance of 50^-9.
+    expect(ports.size).toBeGreaterThan(1);
+  });
+
+  it('tries range ports with a claim last, and takes a stale one over before leaving the range', async () => {
+    const range = await findFreePortRun(3);
+    const stale = range[0] + 1;
+    // A claim of a process that does not exist (pid 2^31 - 1): stale, removed by the reservation attempt.
+    await mkdir(join(dir, String(stale)), { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, String(stale), '2147483647-x-5ca1e'), '');
+    const unclaimed = [hold(await allocatePort({ range, reservationDir: dir })), hold(await allocatePort({ range, reservationDir: dir }))];
+    expect(new Set(unclaimed.map((entry) => entry.port))).toEqual(new Set([range[0], range[1]]));
+    const takenOver = hold(await allocatePort({ range, reservationDir: dir }));
+    expect(takenOver).toMatchObject({ port: stale, fromRange: true });
+    expect(await readdir(join(dir, String(stale)))).not.toContain('2147483647-x-5ca1e');
   });
 
   it('falls back to any free port when the whole range is taken', async () => {
@@ -88,9 +116,19 @@ describe('allocatePort', () => {
   it('skips a crowded range cheaply: listening ports cost no attempt once a few were found in use', async () => {
     const range = await findFreePortRun(20);
     for (let port = range[0]; port < range[1]; port++) await listen(port);
-    // 4 probes find ports in use, then /proc/net/tcp* tells the other 15: 1 attempt is left for the last port.
+    // At most 4 probes find ports in use, then /proc/net/tcp* tells the others: an attempt is left for the free one.
     const allocated = hold(await allocatePort({ range, maxAttempts: 5, reservationDir: dir }));
     expect(allocated).toMatchObject({ port: range[1], fromRange: true });
+  });
+
+  it('after a fallback, skips the listening ports of that range without an attempt', async () => {
+    const range = await findFreePortRun(4);
+    for (let port = range[0]; port <= range[1]; port++) await listen(port);
+    // 3 attempts: all on range ports (each in use) while the range is not known to be full.
+    await expect(allocatePort({ range, maxAttempts: 3, reservationDir: dir })).rejects.toBeInstanceOf(PortExhaustedError);
+    // Now it is: /proc/net/tcp* is read first, and the 3 attempts go to the allocation window.
+    const allocated = hold(await allocatePort({ range, maxAttempts: 3, reservationDir: dir }));
+    expect(allocated.fromRange).toBe(false);
   });
 
   it('rethrows unexpected bind errors and leaves no reservation behind', async () => {

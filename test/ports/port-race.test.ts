@@ -38,15 +38,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function barrier(): { barrier: string; parties: number } {
-  return { barrier: join(dir, `barrier-${++barriers}`), parties: WORKERS };
+function barrier(parties = WORKERS): { barrier: string; parties: number } {
+  return { barrier: join(dir, `barrier-${++barriers}`), parties };
 }
 
-async function runAllocations(task: Omit<AllocateTask, 'barrier' | 'parties'>): Promise<AllocateResult[]> {
-  const shared = barrier();
+/** Runs `task` in `processes` worker processes at once (each waiting task holds its worker). */
+async function runAllocations(task: Omit<AllocateTask, 'barrier' | 'parties'>, processes = WORKERS): Promise<AllocateResult[]> {
+  const shared = barrier(processes);
   return Promise.all(
-    Array.from({ length: WORKERS }, () => pool.run({ ...task, ...shared } satisfies AllocateTask, { name: 'allocateAndBind' }) as Promise<AllocateResult>),
+    Array.from({ length: processes }, () => pool.run({ ...task, ...shared } satisfies AllocateTask, { name: 'allocateAndBind' }) as Promise<AllocateResult>),
   );
+}
+
+/** `median … ms, p95 … ms` of the allocations' latencies. */
+function formatLatencies(results: readonly AllocateResult[]): string {
+  const sorted = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
+  const at = (quantile: number): string => (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * quantile) - 1)] ?? NaN).toFixed(1);
+  return `median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms per allocation`;
 }
 
 function summarize(results: readonly AllocateResult[]) {
@@ -71,7 +79,7 @@ describe('allocatePort across processes', () => {
     const summary = summarize(results);
     console.log(
       `race: ${summary.allocations} allocations by ${summary.processes} processes, ` +
-        `${summary.duplicates.length} duplicate ports, ${summary.bindFailures.length} bind failures`,
+        `${summary.duplicates.length} duplicate ports, ${summary.bindFailures.length} bind failures; ${formatLatencies(results)}`,
     );
     expect(summary.processes).toBe(WORKERS);
     expect(summary.allocations).toBe(2000);
@@ -88,7 +96,7 @@ describe('allocatePort across processes', () => {
     console.log(
       `narrow range ${range[0]}-${range[1]}: ${summary.allocations} allocations by ${summary.processes} processes, ` +
         `${rangePorts.size} range ports used, ${summary.fallback.length} fallbacks, ` +
-        `${summary.duplicates.length} duplicate ports, ${summary.bindFailures.length} bind failures`,
+        `${summary.duplicates.length} duplicate ports, ${summary.bindFailures.length} bind failures; ${formatLatencies(results)}`,
     );
     expect(summary.processes).toBe(WORKERS);
     expect(summary.duplicates).toEqual([]);
@@ -97,6 +105,26 @@ describe('allocatePort across processes', () => {
     expect([...rangePorts].every((port) => port >= range[0] && port <= range[1])).toBe(true);
     expect(summary.fallback.length).toBeGreaterThan(0);
     expect(summary.fallback.every(({ port }) => port < range[0] || port > range[1])).toBe(true);
+  });
+
+  it('shares a contended range of 100 ports among 8 processes x 8 ports: range ports only, each bound and held', async () => {
+    const range = await findFreePortRun(100);
+    const results = await runAllocations({ dir: join(dir, 'contended'), count: 8, maxDelayMs: 5, range }, 8);
+    const summary = summarize(results);
+    const rangePorts = new Set(summary.fromRange.map((entry) => entry.port));
+    console.log(
+      `contended range ${range[0]}-${range[1]}: ${summary.allocations} allocations by ${summary.processes} processes, ` +
+        `${rangePorts.size} range ports used, ${summary.fallback.length} fallbacks, ` +
+        `${summary.duplicates.length} duplicate ports, ${summary.bindFailures.length} bind failures; ${formatLatencies(results)}`,
+    );
+    expect(summary.processes).toBe(8);
+    expect(summary.allocations).toBe(64);
+    expect(summary.duplicates).toEqual([]);
+    expect(summary.bindFailures).toEqual([]);
+    // 64 of 100: the range never runs out, so no allocation may leave it.
+    expect(summary.fallback).toEqual([]);
+    expect(rangePorts.size).toBe(64);
+    expect([...rangePorts].every((port) => port >= range[0] && port <= range[1])).toBe(true);
   });
 
   it('lets at most one of 16 processes take over a stale reservation', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultReservationDir, reservePort } from '../../src/ports/index.js';
+import { listClaimedPorts } from '../../src/ports/port-reservation.js';
 import { isProcessAlive, readProcessStartTime } from '../../src/process/process-identity.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 
@@ -117,5 +118,26 @@ describe('reservePort', () => {
     expect(reservation?.port).toBe(40_008);
     await reservation?.release();
     expect(await readdir(join(dir, '40008'))).toEqual(['README']);
+  });
+});
+
+describe('listClaimedPorts', () => {
+  it('lists the ports with a port directory: held, or left by a dead process; nothing else', async () => {
+    expect(await listClaimedPorts({ dir: join(dir, 'new') })).toEqual(new Set()); // created on the way
+    const held = await reservePort(40_011, { dir });
+    await mkdir(join(dir, '40012'));
+    await writeFile(join(dir, '40012', '2147483647-x-5ca1e'), ''); // stale: only reservePort can tell
+    await writeFile(join(dir, 'README'), '');
+    await mkdir(join(dir, '0123'));
+    expect(await listClaimedPorts({ dir })).toEqual(new Set([40_011, 40_012]));
+    await held?.release();
+    expect(await listClaimedPorts({ dir })).toEqual(new Set([40_012]));
+  });
+
+  it('refuses a directory owned by another user, as reservePort does', async () => {
+    const foreign = join(dir, 'foreign');
+    await mkdir(foreign, { mode: 0o700 });
+    await chown(foreign, 65_534, 65_534);
+    await expect(listClaimedPorts({ dir: foreign })).rejects.toThrow(/owned by uid 65534/);
   });
 });
