@@ -93,6 +93,11 @@ export class SupervisorClient {
   }
 
   #send(id: number, pending: Pending): void {
+    // Connected: write now (no promise turn on the hot path of every state change).
+    if (this.#socket !== undefined) {
+      this.#socket.write(pending.line(id));
+      return;
+    }
     this.#connect().then(
       (socket) => socket.write(pending.line(id)),
       (error: unknown) => this.#settle(id, () => pending.reject(error)),
@@ -190,7 +195,8 @@ export class SupervisorClient {
 
   /** Keeps the process alive only while a request is pending or a start is watched. */
   #updateRef(): void {
-    const needed = this.#pending.size > 0 || [...this.#exits.values()].some((watch) => watch.held);
+    let needed = this.#pending.size > 0;
+    if (!needed) for (const watch of this.#exits.values()) if ((needed = watch.held)) break;
     if (needed) this.#socket?.ref();
     else this.#socket?.unref();
   }
