@@ -14,6 +14,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { StateFileError } from '../errors.js';
 import { readProcessStartTime } from '../process/process-identity.js';
 import { writeFileAtomicSync } from '../state/atomic-write.js';
 import { readState } from '../state/state-file.js';
@@ -44,7 +45,9 @@ async function initialState(): Promise<StateFile> {
     const last = await readState(paths.stateFile);
     return { ...last, version: STATE_VERSION, owner: init.owner };
   } catch (error) {
-    log(`could not read the last state file (${error instanceof Error ? error.message : String(error)}): starting empty; marked processes are still reaped`);
+    // Missing or corrupt: the servers are still found by the run's marker when the run is reaped.
+    if (!(error instanceof StateFileError)) throw error;
+    log(`could not read the last state file (${error.message}): starting empty; marked processes are still reaped`);
     return fresh;
   }
 }
