@@ -51,8 +51,18 @@ export const KILL_WAIT_MS = 10_000;
  * that is already gone. Returns whether the signal was delivered.
  */
 export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  return signalProcess(-pgid, signal);
+}
+
+/**
+ * Sends `signal` to a process (or, for a negative `pid`, a process group: kill(2)), ignoring one that is
+ * already gone (`ESRCH`). Returns whether the signal was delivered.
+ *
+ * @throws The `kill(2)` error other than `ESRCH` (e.g. `EPERM`).
+ */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   try {
-    process.kill(-pgid, signal);
+    process.kill(pid, signal);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
@@ -103,19 +113,6 @@ export interface GroupStopOptions {
   stopTimeoutMs: number;
   /** Resolves when the leader exits (a child's `exit` event): the stop returns then rather than at the next poll. */
   exited?: Promise<unknown>;
-}
-
-/**
- * Graceful shutdown of a whole process group, with its identity checked first: when the leader is
- * alive but its start time differs from `target.startTime`, the pid was reused by an unrelated process,
- * and nothing is signalled. See {@link signalGroupAndWait} for the stop itself.
- *
- * @throws Error (EPERM) when the group belongs to another user.
- */
-export async function stopProcessGroup(target: ProcessGroupTarget, options: GroupStopOptions): Promise<StopOutcome> {
-  const status = checkProcessGroup(target);
-  if (status !== 'alive') return { forced: false, wasRunning: false, foreign: status === 'foreign' };
-  return signalGroupAndWait(target.pgid, options);
 }
 
 /**

@@ -68,7 +68,7 @@ export async function createOwnedRun(options: CreateOwnedRunOptions = {}): Promi
     client,
     urgent: () => supervisor.urgent(),
     async stopAll(scope) {
-      throwIfFailed([await client.request('stopAll', scope === undefined ? {} : { scope })]);
+      await stopRecordedServers(run.stateFile, scope === undefined ? {} : { scope });
     },
     end() {
       ending ??= (async () => {
@@ -99,17 +99,12 @@ export function joinRun(stateFile: string): { run: Omit<Run, 'runId'>; client: S
  * `stopTimeoutMs`; entries of in-process servers whose host is gone are removed. Goes through the
  * run's supervisor, which is their parent.
  *
- * @param stateFile The run's state file. @default process.env.EPHEMERAL_SERVERS_STATE
+ * @param stateFile The run's state file.
  * @returns The keys stopped and those already gone.
  * @throws StopError naming the servers that could not be stopped; SupervisorUnreachableError.
  */
 export async function stopRecordedServers(stateFile: string, options: { scope?: 'run' | 'worker' } = {}): Promise<Omit<StopAllResult, 'failed'>> {
-  const result = await supervisorFor(stateFile).request('stopAll', options);
-  throwIfFailed([result]);
-  return { stopped: result.stopped, alreadyGone: result.alreadyGone };
-}
-
-function throwIfFailed(results: readonly StopAllResult[]): void {
-  const failed = results.flatMap((result) => result.failed);
+  const { stopped, alreadyGone, failed } = await supervisorFor(stateFile).request('stopAll', options);
   if (failed.length > 0) throw new StopError(failed.map(({ key, message }) => new Error(`${key}: ${message}`)));
+  return { stopped, alreadyGone };
 }

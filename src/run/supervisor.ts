@@ -4,7 +4,7 @@ import { StateChangeError, SupervisorUnreachableError } from '../errors.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../process/marked-processes.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { spawnCommand } from '../process/spawn-command.js';
-import { checkProcessGroup, signalProcessGroup } from '../process/stop-process-group.js';
+import { signalProcessGroup } from '../process/stop-process-group.js';
 import { writeFileAtomicSync } from '../state/atomic-write.js';
 import { formatSchemaIssues } from '../state/parse-state.js';
 import { stateEntrySchema, type StateEntry, type StateFile } from '../state/schema.js';
@@ -12,7 +12,7 @@ import type { Requests, RequestMessage, ServerMessage, StopAllResult, StopResult
 import type { RunPaths } from './run-dir.js';
 import { removeRunDirectory } from './remove-run-dir.js';
 import { stopInReverseOrder } from './stop-in-reverse-order.js';
-import { stopMarkedProcesses, stopServerGroup, type ServerProcess } from './stop-server.js';
+import { serverGroupStatus, stopMarkedProcesses, stopServerGroup, type ServerProcess } from './stop-server.js';
 
 /** How often adopted servers (not our children, after a supervisor restart) are checked for death, in ms. */
 export const ADOPTED_POLL_MS = 50;
@@ -330,16 +330,14 @@ export class Supervisor {
     return stopping;
   }
 
-  /** SIGKILL to a server's group, with the identity rules of `stopServerGroup`. */
+  /** SIGKILL to a server's group, after the identity check every stop makes (`serverGroupStatus`). */
   #killNow(entry: StateEntry): void {
     const proc = this.#processes.get(entry.pid);
-    if (entry.pgid === undefined || proc === undefined) return;
-    const ours = proc.child !== undefined && proc.exit === undefined;
-    if (ours || checkProcessGroup(proc) === 'alive') signalProcessGroup(proc.pgid, 'SIGKILL');
+    if (proc !== undefined && serverGroupStatus(proc) === 'alive') signalProcessGroup(proc.pgid, 'SIGKILL');
   }
 
   /**
-   * The state file's text, as `serializeState` would write it. Entries are never changed in place (every
+   * The state file's text: `JSON.stringify(state)` and a newline. Entries are never changed in place (every
    * change replaces the entry object), so each entry's JSON is cached by identity: a write of a run with
    * thousands of entries re-serializes only the ones that changed.
    */

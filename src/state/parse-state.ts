@@ -24,7 +24,7 @@ export function parseStateText(text: string, path: string): StateFile {
  *
  * @throws {@link StateFileError} `corrupt` (not JSON) or `version` (newer format).
  */
-export function parseStateJson(text: string, path: string): unknown {
+function parseStateJson(text: string, path: string): unknown {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -50,7 +50,7 @@ export function parseStateJson(text: string, path: string): unknown {
  *
  * @throws {@link StateFileError} `corrupt`, naming the paths of the first mismatches.
  */
-export function validateState(data: unknown, path: string): StateFile {
+function validateState(data: unknown, path: string): StateFile {
   const result = stateFileSchema.safeParse(data);
   if (!result.success) throw corrupt(path, `it does not match the schema: ${formatSchemaIssues(result.error)}`, result.error);
   return result.data;

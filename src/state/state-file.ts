@@ -61,10 +61,6 @@ export function listEntries(state: StateFile): StateEntry[] {
   return Object.values(state.servers).sort((a, b) => (a.name === b.name ? a.slot - b.slot : a.name < b.name ? -1 : 1));
 }
 
-/** The text written for a state: compact JSON (parsing and writing it is on every update's path). Internal. */
-export function serializeState(state: StateFile): string {
-  return `${JSON.stringify(state)}\n`;
-}
 
 function missingOrRethrow(error: unknown, path: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
