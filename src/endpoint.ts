@@ -15,7 +15,10 @@ export interface Endpoint {
   host: string;
   /** TCP port the server listens on. */
   port: number;
-  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234` or `http://[::1]:41234`. */
+  /**
+   * Connection URL: the spec's `url` template expanded, e.g. `postgresql://postgres@127.0.0.1:41234/postgres`;
+   * by default the base URL without a trailing slash, e.g. `http://127.0.0.1:41234` or `http://[::1]:41234`.
+   */
   url: string;
 }
 
@@ -30,7 +33,7 @@ export function formatHostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/** Builds an {@link Endpoint} from its parts. */
-export function createEndpoint(name: string, slot: number, host: string, port: number, protocol: Protocol = 'http'): Endpoint {
-  return { name, slot, host, port, url: `${protocol}://${formatHostForUrl(host)}:${port}` };
+/** Builds an {@link Endpoint} from its parts; `url` defaults to `http://<host>:<port>` (IPv6 bracketed). */
+export function createEndpoint(name: string, slot: number, host: string, port: number, url?: string): Endpoint {
+  return { name, slot, host, port, url: url ?? `http://${formatHostForUrl(host)}:${port}` };
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ES_PORT_EXHAUSTED'
   | 'ES_COMMAND_NOT_FOUND'
   | 'ES_SERVER_EXITED'
+  | 'ES_SETUP_FAILED'
   | 'ES_SERVER_DEAD'
   | 'ES_START_FAILED'
   | 'ES_READINESS_TIMEOUT'
@@ -187,6 +188,40 @@ export class ServerExitedError extends EphemeralServersError {
     );
     this.name = 'ServerExitedError';
     this.server = server;
+    this.exit = exit;
+    this.outputTail = outputTail;
+    this.logPath = logPath;
+  }
+}
+
+/**
+ * A `setup` step of a command server failed, so its `command` never ran: the step exited with a
+ * non-zero status or a signal, or was still running at the start deadline (`startTimeoutMs`, shared by
+ * every step and the readiness probes; it was stopped). Its output is in the server's log.
+ */
+export class SetupStepError extends EphemeralServersError {
+  readonly server: string;
+  /** Index of the step in `setup`, from 0. */
+  readonly step: number;
+  /** The step's argv, placeholders expanded. */
+  readonly argv: readonly string[];
+  /** How it ended; `undefined` when it was stopped at the deadline. */
+  readonly exit: ExitStatus | undefined;
+  /** Last lines of the step's stdout and stderr, interleaved as written. */
+  readonly outputTail: readonly string[];
+  readonly logPath: string | undefined;
+
+  constructor(server: string, step: number, argv: readonly string[], exit: ExitStatus | undefined, outputTail: readonly string[], logPath?: string, timeoutMs?: number) {
+    const how = exit === undefined ? `was still running after the start deadline (startTimeoutMs ${timeoutMs ?? '?'} ms) and was stopped` : `failed (${describeExit(exit)})`;
+    super(
+      'ES_SETUP_FAILED',
+      `Server "${server}": setup[${step}] \`${argv.join(' ')}\` ${how}, so the server was not started.${formatTail(outputTail)}` +
+        `${logPath ? `\n  full log: ${logPath}` : ''}\n  Fix the step (run it by hand with the same cwd and env) or raise \`startTimeoutMs\`.`,
+    );
+    this.name = 'SetupStepError';
+    this.server = server;
+    this.step = step;
+    this.argv = argv;
     this.exit = exit;
     this.outputTail = outputTail;
     this.logPath = logPath;

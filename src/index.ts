@@ -41,6 +41,7 @@ export {
   ReadinessTimeoutError,
   ServerDeadError,
   ServerExitedError,
+  SetupStepError,
   ServerNotFoundError,
   ServerStartError,
   StateFileError,

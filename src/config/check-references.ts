@@ -1,22 +1,40 @@
 import type { ConfigIssue } from '../errors.js';
 import type { ServerSpecCheck, Template } from './check-server-spec.js';
 import { findDependencyCycles, type DependencyGraph } from './dependency-graph.js';
-import { PLACEHOLDER_FIELDS, findPlaceholders, type Placeholder } from './placeholders.js';
+import { PLACEHOLDER_FIELDS, SELF_PLACEHOLDER_FIELDS, findPlaceholders, type Placeholder } from './placeholders.js';
 import { suggestName } from './suggest-name.js';
 
-const KNOWN_PLACEHOLDERS = '{port}, {host}, {url} and {<server>.port}, {<server>.host}, {<server>.url}';
+const KNOWN_PLACEHOLDERS = '{port}, {host}, {url}, {tmpDir} and {<server>.port}, {<server>.host}, {<server>.url}';
+
+/** The placeholders a `url` template or an http probe's `url` may hold. */
+const URL_FIELDS: Readonly<Record<'url' | 'probe-url', readonly string[]>> = { url: ['host', 'port', 'tmpDir'], 'probe-url': ['host', 'port'] };
+
+function checkUrlPlaceholder(template: Template, placeholder: Placeholder, isCommand: boolean): string | undefined {
+  const fields = URL_FIELDS[template.kind as 'url' | 'probe-url'].filter((field) => field !== 'tmpDir' || isCommand);
+  if (placeholder.server === undefined && fields.includes(placeholder.field)) return undefined;
+  const what = template.kind === 'url' ? 'A `url` template' : "An http probe's `url`";
+  const list = fields.map((field) => `{${field}}`).join(', ');
+  if (template.kind === 'url' && placeholder.server === undefined && placeholder.field === 'tmpDir') {
+    return 'has placeholder `{tmpDir}`, but only a command server has a scratch directory: an in-process server (`app`) has none';
+  }
+  if (placeholder.field === 'url' && placeholder.server === undefined) return `has placeholder \`{url}\`, which is this URL itself: use ${list}`;
+  return `has placeholder \`{${placeholder.key}}\`: ${what} holds ${list} of this server only`;
+}
 
 function unknownServer(name: string, names: readonly string[]): string {
   const suggestion = suggestName(name, names);
   return `names no server "${name}"${suggestion === undefined ? '' : `. Did you mean "${suggestion}"?`} Servers: ${names.join(', ')}`;
 }
 
-function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: ReadonlySet<string>, names: readonly string[]): string | undefined {
+function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: ReadonlySet<string>, names: readonly string[], isCommand: boolean): string | undefined {
   const { key, field } = placeholder;
   const fieldValid = (PLACEHOLDER_FIELDS as readonly string[]).includes(field);
   if (placeholder.server === undefined) {
     if (fieldValid) return undefined;
-    const suggestion = suggestName(field, PLACEHOLDER_FIELDS);
+    if (field === 'tmpDir') {
+      return isCommand ? undefined : 'has placeholder `{tmpDir}`, but only a command server has a scratch directory: an in-process server (`app`) has none';
+    }
+    const suggestion = suggestName(field, SELF_PLACEHOLDER_FIELDS);
     return (
       `has an unknown placeholder \`{${key}}\`${suggestion === undefined ? '' : `. Did you mean \`{${suggestion}}\`?`} ` +
       `Placeholders are ${KNOWN_PLACEHOLDERS}; write \`{{\` and \`}}\` for literal braces`
@@ -34,9 +52,16 @@ function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: R
   return undefined;
 }
 
-function checkTemplates(server: string, templates: readonly Template[], dependsOn: ReadonlySet<string>, names: readonly string[]): ConfigIssue[] {
+function checkTemplates(
+  server: string,
+  templates: readonly Template[],
+  dependsOn: ReadonlySet<string>,
+  names: readonly string[],
+  isCommand: boolean,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  for (const { path, template } of templates) {
+  for (const entry of templates) {
+    const { path, template } = entry;
     let placeholders: Placeholder[];
     try {
       placeholders = findPlaceholders(template);
@@ -47,7 +72,8 @@ function checkTemplates(server: string, templates: readonly Template[], dependsO
     }
     const messages = new Set<string>(); // `{x}{x}` is one problem
     for (const placeholder of placeholders) {
-      const message = checkPlaceholder(server, placeholder, dependsOn, names);
+      const message =
+        entry.kind === 'command' ? checkPlaceholder(server, placeholder, dependsOn, names, isCommand) : checkUrlPlaceholder(entry, placeholder, isCommand);
       if (message !== undefined) messages.add(message);
     }
     for (const message of messages) issues.push({ server, path, message });
@@ -92,7 +118,7 @@ export function checkReferences(
       }
     }
     graph.set(server, edges);
-    issues.push(...checkTemplates(server, check.templates, new Set(edges), names));
+    issues.push(...checkTemplates(server, check.templates, new Set(edges), names, check.isCommand));
   }
   for (const cycle of findDependencyCycles(names, graph)) {
     issues.push({

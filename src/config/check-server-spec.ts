@@ -2,14 +2,21 @@ import { resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { describeValue, fromZodIssues, isPlainObject } from './config-issues.js';
 import { DEFAULTS, type NormalizedProbe, type NormalizedSpec, type PortRequest } from './normalized.js';
+import { expandUrlTemplate, findPlaceholders } from './placeholders.js';
 import { hasNamedGroup, parseReadiness, type LocatedProbe, type ParsedReadiness } from './parse-readiness.js';
 import { SERVER_NAME_PATTERN, SERVER_SPEC_FIELDS, SPEC_FIELD_ALIASES, serverSpecSchema, type ParsedServerSpec } from './server-spec-schema.js';
 import type { Scope } from './types.js';
 
-/** A `command` argument or `env` value that may hold placeholders, with its path (`command[2]`, `env.DB`). */
+/**
+ * A string of a spec that may hold placeholders, with its path (`command[2]`, `env.DB`, `url`) and what it
+ * may hold: `command` (argv, `setup`, `env`, `cwd`: the server's own values, `{tmpDir}`, and its
+ * dependencies'), `url` (the connection URL: `{host}`, `{port}`, `{tmpDir}`), `probe-url` (an http
+ * probe's own URL: `{host}`, `{port}`).
+ */
 export interface Template {
   path: string;
   template: string;
+  kind: 'command' | 'url' | 'probe-url';
 }
 
 /** What checking one server spec on its own found. Cross-server rules use the facts. */
@@ -19,15 +26,17 @@ export interface ServerSpecCheck {
   scope: Scope | undefined;
   /** Entries of `dependsOn` that are non-empty strings, with their index. */
   dependsOn: { name: string; index: number }[];
-  /** Strings of `command` and values of `env`. */
+  /** Strings of `command`, `setup`, `env` values, `cwd`, `url` and http probes' `url`. */
   templates: Template[];
+  /** Whether it is a command server (only those have `{tmpDir}`). */
+  isCommand: boolean;
   /** The normalized spec, when this spec has no issue of its own. */
   spec: NormalizedSpec | undefined;
 }
 
 const ANNOUNCE_EXAMPLE = 'readiness: /listening on .*:(?<port>\\d+)/';
 
-function collectFacts(raw: Record<string, unknown>): Pick<ServerSpecCheck, 'scope' | 'dependsOn' | 'templates'> {
+function collectFacts(raw: Record<string, unknown>, readiness: ParsedReadiness): Pick<ServerSpecCheck, 'scope' | 'dependsOn' | 'templates' | 'isCommand'> {
   const scope = raw['scope'] === undefined ? 'run' : raw['scope'] === 'run' || raw['scope'] === 'worker' ? raw['scope'] : undefined;
   const dependsOn: ServerSpecCheck['dependsOn'] = [];
   if (Array.isArray(raw['dependsOn'])) {
@@ -36,17 +45,43 @@ function collectFacts(raw: Record<string, unknown>): Pick<ServerSpecCheck, 'scop
     });
   }
   const templates: Template[] = [];
-  if (Array.isArray(raw['command'])) {
-    (raw['command'] as unknown[]).forEach((part, index) => {
-      if (typeof part === 'string') templates.push({ path: `command[${index}]`, template: part });
+  const argv = (value: unknown, path: string): void => {
+    if (!Array.isArray(value)) return;
+    value.forEach((part: unknown, index) => {
+      if (typeof part === 'string') templates.push({ path: `${path}[${index}]`, template: part, kind: 'command' });
     });
-  }
+  };
+  argv(raw['command'], 'command');
+  if (Array.isArray(raw['setup'])) (raw['setup'] as unknown[]).forEach((step, index) => argv(step, `setup[${index}]`));
   if (isPlainObject(raw['env'])) {
     for (const [name, value] of Object.entries(raw['env'])) {
-      if (typeof value === 'string') templates.push({ path: `env.${name}`, template: value });
+      if (typeof value === 'string') templates.push({ path: `env.${name}`, template: value, kind: 'command' });
     }
   }
-  return { scope, dependsOn, templates };
+  if (typeof raw['cwd'] === 'string') templates.push({ path: 'cwd', template: raw['cwd'], kind: 'command' });
+  if (typeof raw['url'] === 'string') templates.push({ path: 'url', template: raw['url'], kind: 'url' });
+  for (const { probe, path } of readiness.probes) {
+    if (probe.type === 'http' && probe.url !== undefined) templates.push({ path: `${path}.url`, template: probe.url, kind: 'probe-url' });
+  }
+  return { scope, dependsOn, templates, isCommand: raw['command'] !== undefined && raw['app'] === undefined };
+}
+
+/** The scheme of a `url` template (`redis` of `redis://{host}:{port}`), lower-cased, or `undefined` when it has none. */
+function urlScheme(template: unknown): string | undefined {
+  return typeof template === 'string' ? /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(template)?.[1]?.toLowerCase() : undefined;
+}
+
+/** What is wrong with a `url` template once expanded with sample values, or `undefined` when it is a URL (or has placeholder problems, reported elsewhere). */
+function describeUrlProblem(template: string): string | undefined {
+  let sample: string;
+  try {
+    sample = expandUrlTemplate(template, { host: '127.0.0.1', port: 5432, tmpDir: '/tmp/ephemeral-servers-run-sample/tmp/db@0' });
+  } catch {
+    return undefined;
+  }
+  return URL.canParse(sample)
+    ? undefined
+    : `is not a valid URL once expanded (it would be ${JSON.stringify(sample)}): write it as a URL, e.g. 'redis://{host}:{port}/0'`;
 }
 
 /** Rules between fields of one spec: kind, kind-only fields, env names, ports, log probes. */
@@ -62,10 +97,13 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
     add('', 'needs `command` (an argv array to spawn, e.g. ["node", "server.js"]) or `app` (a function returning a server, started in this process)');
   }
   if (hasApp && !hasCommand) {
-    for (const field of ['cwd', 'env'] as const) {
+    for (const field of ['cwd', 'env', 'user'] as const) {
       if (raw[field] !== undefined) {
-        add(field, 'applies to command servers only: an in-process server (`app`) shares the working directory and environment of this process');
+        add(field, 'applies to command servers only: an in-process server (`app`) shares the working directory, environment and user of this process');
       }
+    }
+    if (raw['setup'] !== undefined) {
+      add('setup', 'applies to command servers only: an in-process server (`app`) can do its setup in its `app` factory');
     }
     for (const { probe, path } of probes) {
       if (probe.type === 'log') {
@@ -74,6 +112,30 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
     }
   }
   if (Array.isArray(raw['command']) && raw['command'][0] === '') add('command[0]', 'must name the executable; received ""');
+  if (Array.isArray(raw['setup'])) {
+    (raw['setup'] as unknown[]).forEach((step, index) => {
+      if (Array.isArray(step) && step[0] === '') add(`setup[${index}][0]`, 'must name the executable; received ""');
+    });
+  }
+  if (raw['url'] !== undefined && raw['protocol'] !== undefined) {
+    add('protocol', "is not combined with `url`: the scheme is the url's own; drop `protocol` (e.g. url: 'https://{host}:{port}')");
+  }
+  const scheme = urlScheme(raw['url']);
+  if (typeof raw['url'] === 'string' && scheme !== undefined) {
+    const problem = describeUrlProblem(raw['url']);
+    if (problem !== undefined) add('url', problem);
+  }
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
+    for (const { probe, path } of probes) {
+      if (probe.type === 'http' && probe.url === undefined) {
+        add(
+          path,
+          `is an http probe, but this server's \`url\` is ${scheme}://, not http(s)://: give the probe its own url, ` +
+            "e.g. { type: 'http', url: 'http://{host}:{port}/health' }, or use 'tcp' (the default for a command server)",
+        );
+      }
+    }
+  }
   if (isPlainObject(raw['env'])) {
     for (const name of Object.keys(raw['env'])) {
       if (name === '' || name.includes('=') || name.includes('\0')) {
@@ -109,6 +171,15 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
   return issues;
 }
 
+/** Whether a template holds a placeholder (a malformed one counts: it is reported by the reference checks). */
+function hasPlaceholders(template: string): boolean {
+  try {
+    return findPlaceholders(template).length > 0;
+  } catch {
+    return true;
+  }
+}
+
 function normalizePort(data: ParsedServerSpec, kind: NormalizedSpec['kind']): PortRequest {
   const range = data.portRange;
   if (data.port === undefined || data.port === 'auto') return { mode: 'auto', range };
@@ -124,7 +195,7 @@ function normalize(name: string, data: ParsedServerSpec, probes: readonly Locate
     scope: data.scope ?? 'run',
     host: data.host ?? DEFAULTS.host,
     port: normalizePort(data, kind),
-    protocol: data.protocol ?? DEFAULTS.protocol,
+    url: data.url ?? `${data.protocol ?? DEFAULTS.protocol}://{host}:{port}`,
     readiness: data.readiness !== undefined ? explicit : kind === 'command' ? [{ type: 'tcp' } as const] : [],
     startTimeoutMs: data.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
     stopSignal: data.stopSignal ?? DEFAULTS.stopSignal,
@@ -132,7 +203,17 @@ function normalize(name: string, data: ParsedServerSpec, probes: readonly Locate
     dependsOn: [...new Set(data.dependsOn ?? [])],
   };
   if (data.app !== undefined) return { ...base, kind: 'in-process', app: data.app };
-  return { ...base, kind: 'command', command: [...(data.command ?? [])], cwd: resolve(data.cwd ?? process.cwd()), env: { ...data.env } };
+  // A cwd with a placeholder (`{tmpDir}/x`) is expanded and resolved at start.
+  const cwd = data.cwd !== undefined && hasPlaceholders(data.cwd) ? data.cwd : resolve(data.cwd ?? process.cwd());
+  return {
+    ...base,
+    kind: 'command',
+    command: [...(data.command ?? [])],
+    setup: (data.setup ?? []).map((step) => [...step]),
+    cwd,
+    env: { ...data.env },
+    user: data.user,
+  };
 }
 
 /**
@@ -159,7 +240,7 @@ export function checkServerSpec(name: string, value: unknown): ServerSpecCheck {
         'must be an object with `command` (an argv array to spawn) or `app` (a function returning a server); ' +
         `received ${describeValue(value)}`,
     });
-    return { issues, scope: undefined, dependsOn: [], templates: [], spec: undefined };
+    return { issues, scope: undefined, dependsOn: [], templates: [], isCommand: false, spec: undefined };
   }
   const parsed = serverSpecSchema.safeParse(value);
   if (!parsed.success) {
@@ -168,5 +249,5 @@ export function checkServerSpec(name: string, value: unknown): ServerSpecCheck {
   const readiness: ParsedReadiness = value['readiness'] === undefined ? { probes: [], issues: [], hasInvalidLogProbe: false } : parseReadiness(value['readiness'], name);
   issues.push(...readiness.issues, ...checkFieldRules(name, value, readiness));
   const spec = issues.length === 0 && parsed.success ? normalize(name, parsed.data, readiness.probes) : undefined;
-  return { issues, ...collectFacts(value), spec };
+  return { issues, ...collectFacts(value, readiness), spec };
 }

@@ -1,9 +1,9 @@
-import type { Protocol } from '../endpoint.js';
 import type { AppLike, CustomReadiness, Scope } from './types.js';
 
 /** A readiness probe after shorthand expansion. */
 export type NormalizedProbe =
-  | { type: 'http'; path: string; statuses: readonly number[] | undefined; insecure: boolean }
+  /** `url`: the probe's own URL template (`{host}`, `{port}`), requested instead of the server's `url` + `path`. */
+  | { type: 'http'; path: string; url?: string; statuses: readonly number[] | undefined; insecure: boolean }
   | { type: 'tcp' }
   | { type: 'log'; pattern: RegExp }
   | { type: 'custom'; check: CustomReadiness['check']; description: string };
@@ -22,7 +22,8 @@ interface NormalizedBase {
   scope: Scope;
   host: string;
   port: PortRequest;
-  protocol: Protocol;
+  /** The connection URL template (`{host}`, `{port}`, `{tmpDir}`): the spec's `url`, or `<protocol>://{host}:{port}`. */
+  url: string;
   /** All must pass (one deadline). Empty for in-process servers with no explicit readiness. */
   readiness: readonly NormalizedProbe[];
   startTimeoutMs: number;
@@ -35,8 +36,13 @@ export interface NormalizedCommandSpec extends NormalizedBase {
   kind: 'command';
   /** With placeholders still in (expanded at start time). */
   command: readonly string[];
+  /** Steps run before `command`, placeholders still in. */
+  setup: readonly (readonly string[])[];
+  /** Absolute, or a template starting with a placeholder (`{tmpDir}/x`), expanded and resolved at start. */
   cwd: string;
   env: Readonly<Record<string, string>>;
+  /** The user to run `setup` and `command` as; `undefined`: this process's. */
+  user: string | number | undefined;
 }
 
 export interface NormalizedInProcessSpec extends NormalizedBase {

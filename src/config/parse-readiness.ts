@@ -19,16 +19,25 @@ const probeSchemas = {
         .string(mustBe('a path starting with "/", e.g. "/health"'))
         .startsWith('/', mustBe('a path starting with "/", e.g. "/health" (the host and port come from the server)'))
         .optional(),
+      url: z
+        .string(mustBe("a URL template such as 'http://{host}:{port}/health'"))
+        .regex(/^https?:\/\//i, mustBe("an http:// or https:// URL template such as 'http://{host}:{port}/health'"))
+        .optional(),
       statuses: z
         .array(statusCode, mustBe('an array of HTTP statuses'))
         .min(1, { error: 'must not be empty: omit `statuses` to accept 200 to 399' })
         .optional(),
       insecure: z.boolean(mustBe('true or false')).optional(),
     })
+    .refine((probe) => probe.path === undefined || probe.url === undefined, {
+      error: 'has both `path` and `url`: keep `url` (the whole URL to request) or `path` (appended to the server\'s url)',
+      path: ['url'],
+    })
     .transform(
       (probe): NormalizedProbe => ({
         type: 'http',
         path: probe.path ?? DEFAULTS.httpPath,
+        url: probe.url,
         statuses: probe.statuses,
         insecure: probe.insecure ?? false,
       }),

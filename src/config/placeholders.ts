@@ -1,4 +1,4 @@
-import type { Endpoint } from '../endpoint.js';
+import { formatHostForUrl, type Endpoint } from '../endpoint.js';
 
 /**
  * Where one server can be reached, as substituted into placeholders. `host` is never bracketed. An
@@ -13,8 +13,11 @@ export interface PlaceholderTarget {
 
 /** Values for {@link expandPlaceholders}: the server being started, and the servers it depends on. */
 export interface PlaceholderValues {
-  /** The server whose `command`/`env` is expanded: `{port}`, `{host}`, `{url}`. */
-  self: PlaceholderTarget;
+  /**
+   * The server whose template is expanded: `{port}`, `{host}`, `{url}`, and `{tmpDir}` (its scratch
+   * directory) when it has one.
+   */
+  self: PlaceholderTarget & { tmpDir?: string };
   /** Other servers by name: `{<server>.url}`, `{<server>.port}`, `{<server>.host}`. */
   servers: Readonly<Record<string, PlaceholderTarget>>;
 }
@@ -29,8 +32,11 @@ export interface Placeholder {
   field: string;
 }
 
-/** Fields a placeholder can ask for. */
+/** Fields a placeholder of another server can ask for: `{db.port}`, `{db.host}`, `{db.url}`. */
 export const PLACEHOLDER_FIELDS = ['port', 'host', 'url'] as const;
+
+/** Fields a placeholder of the server itself can ask for in `command`, `setup`, `env` and `cwd`. */
+export const SELF_PLACEHOLDER_FIELDS = [...PLACEHOLDER_FIELDS, 'tmpDir'] as const;
 
 type Token = { literal: string } | { placeholder: Placeholder };
 
@@ -91,16 +97,17 @@ export function findPlaceholders(template: string): Placeholder[] {
   return found;
 }
 
-function lookUp(target: PlaceholderTarget, field: string): string | undefined {
+function lookUp(target: PlaceholderTarget & { tmpDir?: string }, field: string): string | undefined {
   if (field === 'port') return String(target.port);
   if (field === 'host') return target.host;
   if (field === 'url') return target.url;
+  if (field === 'tmpDir') return target.tmpDir;
   return undefined;
 }
 
 /**
- * Replaces `{port}`, `{host}`, `{url}` (the server itself) and `{<server>.port|host|url}` (another
- * server) in a `command` argument or `env` value, and turns `{{`/`}}` into literal braces. One pass:
+ * Replaces `{port}`, `{host}`, `{url}`, `{tmpDir}` (the server itself) and `{<server>.port|host|url}`
+ * (another server) in a `command`/`setup` argument, an `env` value or `cwd`, and turns `{{`/`}}` into literal braces. One pass:
  * substituted values are never expanded again, so a URL holding braces stays as it is. `{host}` is
  * unbracketed (`::1`); `{url}` brackets IPv6 (`http://[::1]:5000`), as the given `url` does.
  *
@@ -120,12 +127,35 @@ export function expandPlaceholders(template: string, values: PlaceholderValues):
     if (target === undefined) {
       throw new TypeError(`Placeholder \`{${key}}\` names server "${server ?? ''}", which has no values to substitute.`);
     }
-    const value = lookUp(target, field);
+    const value = server === undefined || field !== 'tmpDir' ? lookUp(target, field) : undefined;
     if (value === undefined) {
-      throw new TypeError(`Unknown placeholder \`{${key}}\`: expected {port}, {host}, {url} or {<server>.port|host|url}.`);
+      throw new TypeError(
+        field === 'tmpDir' && server === undefined
+          ? `Placeholder \`{tmpDir}\` has no value: only a command server has a scratch directory.`
+          : `Unknown placeholder \`{${key}}\`: expected {port}, {host}, {url}, {tmpDir} or {<server>.port|host|url}.`,
+      );
     }
     output += value;
   }
   return output;
 }
 
+
+/** What a `url` template (or an http probe's `url`) can hold: the server's own host, port and scratch directory. */
+export interface UrlTemplateValues {
+  /** Unbracketed; bracketed in the output when IPv6. */
+  host: string;
+  port: number;
+  /** The instance's scratch directory; `undefined` where there is none (an in-process server, a probe). */
+  tmpDir?: string;
+}
+
+/**
+ * Expands a `url` template (`'redis://{host}:{port}/0'`): `{host}` is written as a URL authority
+ * needs it, IPv6 bracketed (`[::1]`, RFC 3986, section 3.2.2), `{port}` and `{tmpDir}` as they are.
+ * @throws {TypeError} on malformed braces or a placeholder other than these (validateConfig rules them out).
+ */
+export function expandUrlTemplate(template: string, values: UrlTemplateValues): string {
+  const self = { host: formatHostForUrl(values.host), port: values.port, url: '', tmpDir: values.tmpDir };
+  return expandPlaceholders(template, { self, servers: {} });
+}

@@ -100,6 +100,27 @@ export const serverSpecSchema = z.strictObject({
     })
     .optional(),
   protocol: z.enum(['http', 'https'], mustBe("'http' or 'https'")).optional(),
+  url: z
+    .string(mustBe("a URL template such as 'redis://{host}:{port}/0'"))
+    .regex(/^[A-Za-z][A-Za-z0-9+.-]*:/, {
+      error: (issue) =>
+        `must start with a scheme such as "postgresql:" or "redis:", e.g. 'redis://{host}:{port}/0'; received ${describeValue(issue.input)}`,
+    })
+    .optional(),
+  setup: z
+    .array(
+      z
+        .array(z.string(mustBe('a string')), mustBe('an argv array such as ["initdb", "-D", "{tmpDir}/data"]'))
+        .min(1, { error: 'must not be empty: give the executable, then its arguments' }),
+      mustBe('an array of argv arrays, e.g. [["initdb", "-D", "{tmpDir}/data"]]'),
+    )
+    .optional(),
+  user: z
+    .custom<string | number>(
+      (value) => (typeof value === 'string' && value !== '') || (Number.isInteger(value) && (value as number) >= 0),
+      mustBe("a user name such as 'postgres', or a uid (0 or more)"),
+    )
+    .optional(),
   readiness: z.unknown().optional(),
   startTimeoutMs: timeoutMs.optional(),
   stopSignal: z.enum(SIGNAL_NAMES as [NodeJS.Signals, ...NodeJS.Signals[]], { error: signalError }).optional(),
@@ -130,7 +151,17 @@ export const SPEC_FIELD_ALIASES: Readonly<Record<string, string>> = {
   hostname: 'host',
   address: 'host',
   range: 'portRange',
-  scheme: 'protocol',
+  scheme: 'url',
+  connectionurl: 'url',
+  connectionstring: 'url',
+  uri: 'url',
+  before: 'setup',
+  init: 'setup',
+  prepare: 'setup',
+  setupsteps: 'setup',
+  steps: 'setup',
+  uid: 'user',
+  runas: 'user',
   ready: 'readiness',
   readywhen: 'readiness',
   wait: 'readiness',

@@ -13,7 +13,7 @@ export interface ProbeContext {
   host: string;
   /** Port the server listens on; for a port-0 command server, the one its `log` probe captured. */
   port: number;
-  /** Base URL of the server, e.g. `http://127.0.0.1:41234`. */
+  /** Connection URL of the server (its `url` template expanded), e.g. `http://127.0.0.1:41234` or `redis://127.0.0.1:41234/0`. */
   url: string;
   /** Aborted when the start is given up (timeout, exit, caller's signal). */
   signal: AbortSignal;
@@ -22,8 +22,15 @@ export interface ProbeContext {
 /** Readiness by HTTP: a `GET` whose status is accepted. */
 export interface HttpReadiness {
   type: 'http';
-  /** Path (and query) to request. @default '/' */
+  /** Path (and query) to request, appended to the server's `url` (which must be `http://` or `https://`). @default '/' */
   path?: string;
+  /**
+   * The whole URL to request instead of `url` + `path`, a template with `{host}` (bracketed when IPv6)
+   * and `{port}`, e.g. `'http://{host}:{port}/health'`. Needed when the server's `url` is not
+   * `http(s)://` (a server that speaks another protocol but has an HTTP health route). Not combined
+   * with `path`.
+   */
+  url?: string;
   /** Accepted status codes. @default every status from 200 to 399 */
   statuses?: readonly number[];
   /** Accept self-signed or otherwise untrusted certificates on `https`. @default false */
@@ -71,6 +78,29 @@ export type ReadinessSpec =
   | CustomReadiness['check']
   | readonly (ReadinessProbeSpec | 'http' | 'tcp' | RegExp | CustomReadiness['check'])[];
 
+/** Schemes offered first when a `url` template is typed; any other `scheme://…` is accepted too. */
+export type KnownUrlScheme =
+  | 'http'
+  | 'https'
+  | 'ws'
+  | 'wss'
+  | 'postgresql'
+  | 'postgres'
+  | 'mysql'
+  | 'mariadb'
+  | 'mongodb'
+  | 'redis'
+  | 'rediss'
+  | 'amqp'
+  | 'nats'
+  | 'grpc'
+  | 'memcached'
+  | 'smtp'
+  | 'ftp';
+
+/** A `url` template: `<scheme>:…` with placeholders (see {@link BaseServerSpec.url}). */
+export type ConnectionUrlTemplate = `${KnownUrlScheme}://${string}` | (string & {});
+
 /** Fields shared by both kinds of server spec. */
 export interface BaseServerSpec {
   /** @default 'run' */
@@ -94,8 +124,24 @@ export interface BaseServerSpec {
    * workers allocating from one range would otherwise all race for the same first free port.
    */
   portRange?: readonly [number, number];
-  /** URL scheme of the endpoint. @default 'http' */
+  /**
+   * URL scheme of the endpoint's default `url` (`<protocol>://{host}:{port}`). Not combined with `url`.
+   * @default 'http'
+   */
   protocol?: Protocol;
+  /**
+   * The endpoint's connection URL, a template: `{host}` (bracketed when IPv6, as a URL authority
+   * needs: RFC 3986, section 3.2.2), `{port}`, and for command servers `{tmpDir}`; `{{`/`}}` for literal
+   * braces. It is the endpoint's `url` everywhere: the state file, `inject`, fixtures, Jest globals,
+   * `<NAME>_URL` in the CLI, `{url}` in this server's `command`/`env` and `{<server>.url}` in other
+   * servers'. Any scheme works; a server whose `url` is not `http(s)://` has no `http` probe unless the
+   * probe has its own `url` (the default readiness of a command server is `tcp`).
+   * @example 'postgresql://postgres@{host}:{port}/postgres'
+   * @example 'redis://{host}:{port}/0'
+   * When omitted, it is `<protocol>://{host}:{port}`.
+   * @default 'http://{host}:{port}'
+   */
+  url?: ConnectionUrlTemplate;
   /** Readiness probe(s). @default 'tcp' for command servers; in-process servers are ready once listening */
   readiness?: ReadinessSpec;
   /** Deadline for spawn + readiness, in milliseconds. @default 30000 */
@@ -113,15 +159,44 @@ export interface BaseServerSpec {
 }
 
 /**
- * A server spawned as a child process (any language), without a shell, in its own process group.
- * Placeholders in `command` and `env` values: `{port}`, `{host}`, `{url}`, and `{<server>.url}`,
- * `{<server>.port}`, `{<server>.host}` for servers listed in `dependsOn`.
+ * A server spawned as a child process (any language), without a shell, in its own process group, by
+ * the run's supervisor. Placeholders in `command`, `setup`, `env` values and `cwd`: `{port}`, `{host}`,
+ * `{url}`, `{tmpDir}`, and `{<server>.url}`, `{<server>.port}`, `{<server>.host}` for servers listed in
+ * `dependsOn`.
+ *
+ * `{tmpDir}` is a scratch directory of this instance alone (mode 0700, under the run directory, owned
+ * by `user` when set): created before its first `setup` step or its `command`, removed once the
+ * instance is stopped, by whichever process stops it (the owner's teardown, the supervisor's reap, the
+ * stale-run sweep). Two instances never share one; a retried start gets a fresh one.
  */
 export interface CommandServerSpec extends BaseServerSpec {
   /** argv: executable then arguments. Looked up on `PATH`; never passed through a shell. */
   command: readonly string[];
-  /** Working directory. @default process.cwd() */
+  /**
+   * Steps run one after the other before `command`, each an argv like `command`, with the same `cwd`,
+   * env, `user` and placeholders, each spawned (and stopped on teardown) by the supervisor like the
+   * server itself; their output goes to the server's log. All of them and the readiness probes share
+   * the one `startTimeoutMs` deadline. A step that exits non-zero (or is still running at the
+   * deadline) fails the start with `SetupStepError`.
+   * @example [['initdb', '-D', '{tmpDir}/data', '-U', 'postgres', '-A', 'trust']]
+   * @default []
+   */
+  setup?: readonly (readonly string[])[];
+  /**
+   * Working directory of `setup` and `command`; may be or start with `{tmpDir}`. Relative paths are
+   * resolved against `process.cwd()`.
+   * @default process.cwd()
+   */
   cwd?: string;
+  /**
+   * Run `setup` and `command` as this user (a name or a uid; its primary group is used), for servers
+   * that refuse to run as root, such as PostgreSQL. Needs this process to run as root (`spawn`'s
+   * `uid`/`gid`, Node's child_process docs); `{tmpDir}` is owned by that user. The user is looked up
+   * with `id -u`/`id -g` at start.
+   * @example process.getuid?.() === 0 ? 'postgres' : undefined
+   * @default the user of this process
+   */
+  user?: string | number;
   /**
    * Extra environment variables, merged over `process.env`. `PYTHONUNBUFFERED=1` is set unless you set
    * it, so a Python server's output reaches `log` probes line by line.

@@ -1,16 +1,18 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
-import { join } from 'node:path';
-import { expandPlaceholders } from '../config/placeholders.js';
+import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expandPlaceholders, expandUrlTemplate, findPlaceholders } from '../config/placeholders.js';
 import type { NormalizedCommandSpec, NormalizedInProcessSpec, NormalizedSpec } from '../config/normalized.js';
 import { createEndpoint, type Endpoint } from '../endpoint.js';
-import { PortExhaustedError, ServerDaemonizedError, ServerExitedError, ServerStartError, type ExitStatus } from '../errors.js';
+import { PortExhaustedError, ServerDaemonizedError, ServerExitedError, ServerStartError, SetupStepError, type ExitStatus } from '../errors.js';
 import { allocatePort, assertPortAvailable, isAddrInUseOutput, type PortReservation } from '../ports/index.js';
 import { startInProcessServer } from '../process/in-process-server.js';
 import { LogFollower } from '../process/log-follower.js';
 import { readProcessStartTime } from '../process/process-identity.js';
+import { createScratchDirectory, resolveRunAs } from '../process/run-as-user.js';
 import { assertSpawnable, spawnError } from '../process/spawn-command.js';
 import { waitForReady } from '../readiness/index.js';
 import type { Run } from '../run/owned-run.js';
+import type { StopResult } from '../run/protocol.js';
 import type { SupervisorClient } from '../run/supervisor-client.js';
 import { stateKey, type StateEntry } from '../state/schema.js';
 
@@ -37,7 +39,7 @@ export interface StartedInstance {
 
 /** Context of one start. */
 export interface StartInstanceContext {
-  run: Pick<Run, 'logDir' | 'stateFile'>;
+  run: Pick<Run, 'runDir' | 'logDir' | 'stateFile' | 'tmpRoot'>;
   /** This process's connection to the run's supervisor. */
   client: SupervisorClient;
   slot: number;
@@ -50,12 +52,25 @@ export interface StartInstanceContext {
   reservationDir?: string;
 }
 
-function expandAll(spec: NormalizedCommandSpec, endpoint: Endpoint, dependencies: Readonly<Record<string, Endpoint>>) {
-  const values = { self: endpoint, servers: dependencies };
-  const command = spec.command.map((part) => expandPlaceholders(part, values));
+/** The endpoint of an instance on `port`: its `url` template expanded (`{host}`, `{port}`, `{tmpDir}`). */
+function endpointOf(spec: NormalizedSpec, slot: number, port: number, tmpDir: string | undefined): Endpoint {
+  return createEndpoint(spec.name, slot, spec.host, port, expandUrlTemplate(spec.url, { host: spec.host, port, tmpDir }));
+}
+
+/** Whether any template of the spec asks for `{tmpDir}`: only then does the instance get a scratch directory. */
+function usesTmpDir(spec: NormalizedCommandSpec): boolean {
+  const templates = [spec.url, spec.cwd, ...spec.command, ...spec.setup.flat(), ...Object.values(spec.env)];
+  return templates.some((template) => findPlaceholders(template).some((placeholder) => placeholder.server === undefined && placeholder.field === 'tmpDir'));
+}
+
+function expandAll(spec: NormalizedCommandSpec, endpoint: Endpoint, tmpDir: string | undefined, dependencies: Readonly<Record<string, Endpoint>>) {
+  const values = { self: { ...endpoint, tmpDir }, servers: dependencies };
+  const expand = (part: string): string => expandPlaceholders(part, values);
+  const command = spec.command.map(expand);
+  const setup = spec.setup.map((step) => step.map(expand));
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(spec.env)) env[name] = expandPlaceholders(value, values);
-  return { command, env };
+  for (const [name, value] of Object.entries(spec.env)) env[name] = expand(value);
+  return { command, setup, env, cwd: resolve(expand(spec.cwd)) };
 }
 
 /** The size of the log file (created 0600 if needed): a `log` probe follows only what this instance writes after it. */
@@ -75,48 +90,114 @@ function serverEnv(extra: Readonly<Record<string, string>>): Record<string, stri
   return { ...env, PYTHONUNBUFFERED: '1', ...extra };
 }
 
+/** Resolves with the exit of `exited`, or `undefined` at the deadline (`performance.now()` ms) or when `signal` aborts. */
+async function exitBefore(exited: Promise<ExitStatus>, deadline: number, signal: AbortSignal): Promise<ExitStatus | undefined> {
+  if (signal.aborted) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cutOff = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([exited, cutOff]);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 async function startCommandAttempt(
   spec: NormalizedCommandSpec,
   context: StartInstanceContext,
   port: number,
 ): Promise<{ pid: number; endpoint: Endpoint }> {
+  // One deadline for every setup step and the readiness probes.
+  const deadline = performance.now() + spec.startTimeoutMs;
   const key = stateKey(spec.name, context.slot);
   const announced = spec.port.mode === 'announced';
-  let endpoint = createEndpoint(spec.name, context.slot, spec.host, port, spec.protocol);
-  const { command, env } = expandAll(spec, endpoint, context.dependencies);
-  assertSpawnable(spec.name, command, spec.cwd);
+  const runAs = resolveRunAs(spec.name, spec.user);
+  const tmpDir = usesTmpDir(spec) ? createScratchDirectory(context.run.runDir, context.run.tmpRoot, key, runAs) : undefined;
+  let endpoint = endpointOf(spec, context.slot, port, tmpDir);
+  const { command, setup, env, cwd } = expandAll(spec, endpoint, tmpDir, context.dependencies);
   const logPath = join(context.run.logDir, `${key}.log`);
-  const output = new LogFollower(logPath, logOffset(logPath));
   const { client } = context;
+  const spawnEnv = serverEnv(env);
+  /** Pid of what the supervisor spawned last under `key` (a setup step, then the server): a failure stops it. */
+  let current: number | undefined;
+  const spawnUnderKey = async (argv: readonly string[]): Promise<number> => {
+    assertSpawnable(spec.name, argv, cwd);
+    try {
+      // The supervisor spawns it (it is the parent of every server of the run) and records it as
+      // `starting` in the same step, so it is reaped even if this process dies mid-start.
+      const { pid } = await client.request('spawn', {
+        key,
+        command: argv,
+        cwd,
+        env: spawnEnv,
+        logPath,
+        ...runAs,
+        entry: {
+          name: spec.name,
+          slot: context.slot,
+          scope: spec.scope,
+          kind: 'command',
+          endpoint,
+          owner: { kind: 'worker', pid: process.pid },
+          startedAt: new Date().toISOString(),
+          logPath,
+          ...(tmpDir === undefined ? {} : { tmpDir }),
+          stopSignal: spec.stopSignal,
+          stopTimeoutMs: spec.stopTimeoutMs,
+          status: 'starting',
+          dependsOn: [...context.dependencyKeys],
+        },
+      });
+      current = pid;
+      return pid;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw code !== undefined && !code.startsWith('ES_') ? spawnError(spec.name, argv, error as Error) : error;
+    }
+  };
+  const stopCurrent = async (): Promise<StopResult | undefined> => {
+    if (current === undefined) {
+      // Nothing was recorded under `key`: the scratch directory is this process's to remove.
+      if (tmpDir !== undefined) rmSync(tmpDir, { recursive: true, force: true });
+      return undefined;
+    }
+    return client.request('stop', { key, pid: current, stopTimeoutMs: Math.min(spec.stopTimeoutMs, FAILED_START_STOP_MS) });
+  };
+
+  try {
+    for (const [index, argv] of setup.entries()) {
+      const stepOutput = new LogFollower(logPath, logOffset(logPath));
+      try {
+        const pid = await spawnUnderKey(argv);
+        const exit = await exitBefore(client.watchExit(pid), deadline, context.signal);
+        client.releaseExit(pid);
+        if (context.signal.aborted) throw context.signal.reason;
+        if (exit === undefined || exit.code !== 0) {
+          throw new SetupStepError(spec.name, index, argv, exit, stepOutput.tail(), logPath, spec.startTimeoutMs);
+        }
+      } finally {
+        stepOutput.close();
+      }
+    }
+  } catch (error) {
+    await stopCurrent();
+    throw error;
+  }
+
+  const output = new LogFollower(logPath, logOffset(logPath));
   let pid: number;
   try {
-    // The supervisor spawns it (it is the parent of every server of the run) and records it as
-    // `starting` in the same step, so it is reaped even if this process dies mid-start.
-    ({ pid } = await client.request('spawn', {
-      key,
-      command,
-      cwd: spec.cwd,
-      env: serverEnv(env),
-      logPath,
-      entry: {
-        name: spec.name,
-        slot: context.slot,
-        scope: spec.scope,
-        kind: 'command',
-        endpoint,
-        owner: { kind: 'worker', pid: process.pid },
-        startedAt: new Date().toISOString(),
-        logPath,
-        stopSignal: spec.stopSignal,
-        stopTimeoutMs: spec.stopTimeoutMs,
-        status: 'starting',
-        dependsOn: [...context.dependencyKeys],
-      },
-    }));
+    pid = await spawnUnderKey(command);
   } catch (error) {
     output.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    throw code !== undefined && !code.startsWith('ES_') ? spawnError(spec.name, command, error as Error) : error;
+    await stopCurrent();
+    throw error;
   }
   let exit: ExitStatus | undefined;
   const exited = client.watchExit(pid).then((status) => (exit = status));
@@ -128,7 +209,7 @@ async function startCommandAttempt(
       target: () => {
         if (!announced) return endpoint;
         if (captured.port === undefined) return undefined;
-        endpoint = createEndpoint(spec.name, context.slot, spec.host, captured.port, spec.protocol);
+        endpoint = endpointOf(spec, context.slot, captured.port, tmpDir);
         return endpoint;
       },
       onCapture: (groups) => {
@@ -138,7 +219,7 @@ async function startCommandAttempt(
       outputTail: () => output.tail(),
       logPath,
       exited,
-      startTimeoutMs: spec.startTimeoutMs,
+      startTimeoutMs: Math.max(0, Math.round(deadline - performance.now())),
       signal: context.signal,
     });
     // A probe can be answered by another process that holds the port; a server that has exited by now
@@ -148,13 +229,13 @@ async function startCommandAttempt(
       throw new ServerStartError(spec.name, 'its `log` probe passed without capturing a `port` group.');
     }
     // A log probe alone never asks for the target: build the endpoint from the captured port here.
-    if (announced) endpoint = createEndpoint(spec.name, context.slot, spec.host, captured.port!, spec.protocol);
+    if (announced) endpoint = endpointOf(spec, context.slot, captured.port!, tmpDir);
     await client.request('patch', { key, pid, changes: { endpoint, status: 'running' } });
     return { pid, endpoint };
   } catch (error) {
-    const stopped = await client.request('stop', { key, pid, stopTimeoutMs: Math.min(spec.stopTimeoutMs, FAILED_START_STOP_MS) });
+    const stopped = await stopCurrent();
     // Its main process exited before ready, and processes it started outside its group were found: it daemonized.
-    if (error instanceof ServerExitedError && stopped.escaped.length > 0) throw new ServerDaemonizedError(spec.name, stopped.escaped, logPath);
+    if (error instanceof ServerExitedError && stopped !== undefined && stopped.escaped.length > 0) throw new ServerDaemonizedError(spec.name, stopped.escaped, logPath);
     throw error;
   } finally {
     client.releaseExit(pid);
@@ -222,7 +303,7 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
   }
   const port = spec.port.mode === 'fixed' ? spec.port.port : 0;
   const started = await startInProcessServer(spec.name, app, spec.host, port);
-  const endpoint = createEndpoint(spec.name, context.slot, spec.host, started.port, spec.protocol);
+  const endpoint = endpointOf(spec, context.slot, started.port, undefined);
   let stopping: Promise<void> | undefined;
   let recorded = false;
   const stop = (): Promise<void> => {

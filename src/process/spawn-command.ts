@@ -13,6 +13,9 @@ export interface SpawnCommandOptions {
   env: NodeJS.ProcessEnv;
   /** Log file receiving stdout and stderr (created 0600, appended to). */
   logPath: string;
+  /** User and group ids to run it as (Node's `spawn` `uid`/`gid`; needs root). @default this process's */
+  uid?: number;
+  gid?: number;
 }
 
 /** A spawned command server, seen from its parent. */
@@ -63,13 +66,13 @@ export function spawnError(server: string, command: readonly string[], error: { 
  * @throws The spawn error (`ENOENT`, `EACCES`, `EAGAIN`, …) as Node reports it (see {@link spawnError}).
  */
 export async function spawnCommand(options: SpawnCommandOptions): Promise<SpawnedCommand> {
-  const { command, cwd, env, logPath } = options;
+  const { command, cwd, env, logPath, uid, gid } = options;
   const [file, ...args] = command;
   if (file === undefined) throw new TypeError('spawnCommand: `command` is empty');
   const fd = openSync(logPath, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
+    child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true, ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) });
   } finally {
     closeSync(fd);
   }

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import type { NormalizedProbe } from '../config/normalized.js';
+import { expandUrlTemplate } from '../config/placeholders.js';
 import { describeError } from './describe-error.js';
 import { probeHostsFor, raceHosts, type HostOutcome } from './race-hosts.js';
 import type { ProbeAttempt, ProbeResult, ProbeTarget, ReadinessProbe } from './readiness-probe.js';
@@ -14,7 +15,8 @@ const FIRST_DEFAULT_STATUS = 200;
 const LAST_DEFAULT_STATUS = 399;
 
 /**
- * Readiness by HTTP: a `GET` of `path` on the server's URL (`http` or `https`, from the target URL)
+ * Readiness by HTTP: a `GET` of `path` on the server's URL (`http` or `https`, from the target URL), or
+ * of the probe's own `url` template (`{host}`, `{port}`) when it has one,
  * passes when the status is accepted (default 200 to 399; redirects are not followed). Uses
  * `node:http`/`node:https` directly with `agent: false` (a fresh connection, closed afterwards), so
  * `insecure` can turn off certificate checks. The body is read and discarded. For `localhost`, both
@@ -23,17 +25,24 @@ const LAST_DEFAULT_STATUS = 399;
 export class HttpProbe implements ReadinessProbe {
   readonly needsTarget = true;
   readonly #path: string;
+  readonly #url: string | undefined;
   readonly #statuses: readonly number[] | undefined;
   readonly #insecure: boolean;
 
   constructor(spec: HttpProbeSpec) {
     this.#path = spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
+    this.#url = spec.url;
     this.#statuses = spec.statuses;
     this.#insecure = spec.insecure;
   }
 
+  /** The URL to request: the probe's own `url` template expanded, else the target's `url` + `path`. */
+  #urlOf(target: ProbeTarget): string {
+    return this.#url === undefined ? `${target.url}${this.#path}` : expandUrlTemplate(this.#url, target);
+  }
+
   describe(target: ProbeTarget | undefined): string {
-    const where = target === undefined ? this.#path : `${target.url}${this.#path}`;
+    const where = target === undefined ? (this.#url ?? this.#path) : this.#urlOf(target);
     return `http GET ${where} (${formatStatuses(this.#statuses)})${this.#insecure ? ' insecure' : ''}`;
   }
 
@@ -41,7 +50,7 @@ export class HttpProbe implements ReadinessProbe {
     if (target === undefined) {
       throw new TypeError('An `http` probe needs a target, received undefined');
     }
-    const url = new URL(`${target.url}${this.#path}`);
+    const url = new URL(this.#urlOf(target));
     const outcome = await raceHosts(probeHostsFor(target.host), signal, (host, hostSignal) =>
       getStatus(url, host, target.port, this.#insecure, hostSignal),
     );

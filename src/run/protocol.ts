@@ -24,6 +24,9 @@ export interface SpawnRequest {
   env: Record<string, string>;
   /** stdout and stderr go to this file (opened for append, 0600). */
   logPath: string;
+  /** Run it as this user and group (the spec's `user`; needs the supervisor to run as root). @default the supervisor's */
+  uid?: number;
+  gid?: number;
 }
 
 /** How a stop went, as {@link StopOutcome} in `src/process/stop-process-group.ts`, plus what was found outside the group. */

@@ -31,6 +31,8 @@ export interface RunPaths {
   logDir: string;
   /** The supervisor's Unix socket. */
   socketPath: string;
+  /** Parent of the instances' scratch directories (`{tmpDir}`), created with the first of them. */
+  tmpRoot: string;
 }
 
 /** The paths of the run whose directory is `runDir`. */
@@ -40,6 +42,7 @@ export function runPaths(runDir: string): RunPaths {
     stateFile: join(runDir, STATE_FILE_NAME),
     logDir: join(runDir, 'logs'),
     socketPath: join(runDir, SOCKET_FILE_NAME),
+    tmpRoot: join(runDir, 'tmp'),
   };
 }
 

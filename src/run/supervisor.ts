@@ -1,4 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import type { ExitStatus } from '../errors.js';
 import { StateChangeError, SupervisorUnreachableError } from '../errors.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../process/marked-processes.js';
@@ -228,7 +229,7 @@ export class Supervisor {
     },
     spawn: async (conn, request) => {
       const env = { ...request.env, [RUN_MARKER_ENV]: this.state.runId, [SERVER_MARKER_ENV]: request.key };
-      const spawned = await spawnCommand({ command: request.command, cwd: request.cwd, env, logPath: request.logPath });
+      const spawned = await spawnCommand({ command: request.command, cwd: request.cwd, env, logPath: request.logPath, uid: request.uid, gid: request.gid });
       if (this.#ending()) {
         // The reap began while it was being spawned: it never joins the run.
         signalProcessGroup(spawned.pgid, 'SIGKILL');
@@ -277,6 +278,12 @@ export class Supervisor {
     },
     state: async () => this.state,
     shutdown: async () => {
+      // The owner stops its servers before it ends the run; anything still recorded (a server a worker
+      // spawned after that) is reaped here, so that no server outlives its run.
+      if (Object.values(this.state.servers).some((entry) => entry.kind === 'command')) {
+        this.#log('shutdown with command servers still recorded: reaping them first');
+        await this.reap();
+      }
       // From here on the run directory goes: nothing may recreate it. Answered once it is gone.
       this.#closed = true;
       this.#stopTimers();
@@ -322,6 +329,8 @@ export class Supervisor {
           this.#log(`stopped ${key} pid ${pid}${outcome.forced ? ' (SIGKILL)' : ''}${outcome.foreign ? ' (pid reused: left alone)' : ''}${outcome.escaped.length ? `, escaped ${outcome.escaped.join(', ')}` : ''}`);
         }
         if (this.state.servers[key]?.pid === pid) delete this.state.servers[key];
+        // Its scratch directory goes with it, once nothing of it runs any more.
+        if (entry.tmpDir !== undefined && !outcome.foreign) removeScratchDirectory(this.#paths, entry.tmpDir, this.#log);
         await this.#commit();
         return outcome;
       })().finally(() => this.#stops.delete(id));
@@ -398,6 +407,20 @@ export class Supervisor {
         for (const waiter of waiters) waiter.resolve();
       });
     });
+  }
+}
+
+/** Removes an instance's scratch directory: only ever one inside the run's `tmp/` (an entry is data, not a path to trust). */
+function removeScratchDirectory(paths: RunPaths, tmpDir: string, log: (line: string) => void): void {
+  const root = `${paths.tmpRoot}${sep}`;
+  if (!resolve(tmpDir).startsWith(root)) {
+    log(`left ${tmpDir} alone: a scratch directory is always inside ${root}`);
+    return;
+  }
+  try {
+    rmSync(tmpDir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    log(`could not remove the scratch directory ${tmpDir}: ${String(error)}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Version of the state file format this build writes. A reader rejects files with a higher version. */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 const endpointSchema = z.strictObject({
   name: z.string().min(1),
@@ -39,6 +39,8 @@ export const stateEntrySchema = z.strictObject({
   owner: z.strictObject({ kind: z.enum(['run', 'worker']), pid: z.number().int().positive() }),
   startedAt: z.string(),
   logPath: z.string().optional(),
+  /** The instance's scratch directory (`{tmpDir}`, under the run directory): removed when it is stopped. */
+  tmpDir: z.string().optional(),
   stopSignal: z.string(),
   stopTimeoutMs: z.number().int().nonnegative(),
   /** `starting` while its readiness probe runs (recorded before it is ready, so the supervisor can still stop it). */

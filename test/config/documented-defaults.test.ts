@@ -66,7 +66,10 @@ const EXPECTATIONS: Record<string, { actual: () => unknown; constant?: keyof typ
   'BaseServerSpec.scope': { actual: () => commandSpec().scope },
   'BaseServerSpec.host': { actual: () => commandSpec().host, constant: 'host' },
   'BaseServerSpec.port': { actual: () => commandSpec().port.mode },
-  'BaseServerSpec.protocol': { actual: () => commandSpec().protocol, constant: 'protocol' },
+  'BaseServerSpec.protocol': { actual: () => commandSpec().url.split(':')[0], constant: 'protocol' },
+  'BaseServerSpec.url': { actual: () => commandSpec().url },
+  'CommandServerSpec.setup': { actual: () => field(commandSpec(), 'setup') },
+  'CommandServerSpec.user': { actual: () => field(commandSpec(), 'user'), prose: 'the user of this process' },
   'BaseServerSpec.readiness': {
     actual: () => ({ command: commandSpec().readiness, inProcess: spec({ app }).readiness }),
     prose: "'tcp' for command servers; in-process servers are ready once listening",
@@ -83,6 +86,7 @@ const PROSE_VALUES: Record<string, unknown> = {
   'HttpReadiness.statuses': undefined,
   'BaseServerSpec.readiness': { command: [{ type: 'tcp' }], inProcess: [] },
   'CommandServerSpec.cwd': process.cwd(),
+  'CommandServerSpec.user': undefined,
 };
 
 describe('the @default tags of src/config/types.ts', () => {

@@ -53,6 +53,51 @@ describe('the config as a whole', () => {
   ]);
 });
 
+describe('connection URLs, scratch directories, setup steps and user', () => {
+  runCases([
+    ['a url without a scheme', { db: { command: ['x'], url: '{host}:{port}' } }, { server: 'db', path: 'url', message: ['must start with a scheme', "'redis://{host}:{port}/0'"] }],
+    ['url with protocol', { db: { command: ['x'], url: 'https://{host}:{port}', protocol: 'https' } }, { server: 'db', path: 'protocol', message: 'not combined with `url`' }],
+    ['{url} inside url', { db: { command: ['x'], url: 'redis://{url}' } }, { server: 'db', path: 'url', message: 'which is this URL itself' }],
+    ['another server in url', { a: { command: ['x'] }, db: { command: ['x'], url: 'redis://{a.host}:{port}', dependsOn: ['a'] } }, { server: 'db', path: 'url', message: 'of this server only' }],
+    ['{tmpDir} in an in-process url', { web: { app, url: 'http://{host}:{port}{tmpDir}' } }, { server: 'web', path: 'url', message: 'only a command server has a scratch directory' }],
+    ['{tmpDir} of another server', { a: { command: ['x'] }, b: { command: ['{a.tmpDir}'], dependsOn: ['a'] } }, { server: 'b', path: 'command[0]', message: 'unknown placeholder `{a.tmpDir}`' }],
+    [
+      'an http probe on a redis url',
+      { cache: { command: ['x'], url: 'redis://{host}:{port}/0', readiness: 'http' } },
+      { server: 'cache', path: 'readiness', message: ["this server's `url` is redis://", "{ type: 'http', url: 'http://{host}:{port}/health' }", "use 'tcp'"] },
+    ],
+    ['an http probe with path and url', { a: { command: ['x'], readiness: { type: 'http', path: '/x', url: 'http://{host}:{port}/x' } } }, { server: 'a', path: 'readiness.url', message: 'has both `path` and `url`' }],
+    ['an http probe url that is not http', { a: { command: ['x'], readiness: { type: 'http', url: 'redis://{host}:{port}' } } }, { server: 'a', path: 'readiness.url', message: 'an http:// or https:// URL' }],
+    ['{tmpDir} in an http probe url', { a: { command: ['x'], readiness: { type: 'http', url: 'http://{host}:{port}/{tmpDir}' } } }, { server: 'a', path: 'readiness.url', message: '{host}, {port} of this server only' }],
+    ['setup that is not an array of argv arrays', { db: { command: ['x'], setup: ['initdb'] } }, { server: 'db', path: 'setup[0]', message: 'must be an argv array' }],
+    ['an empty setup step', { db: { command: ['x'], setup: [[]] } }, { server: 'db', path: 'setup[0]', message: 'must not be empty' }],
+    ['an unknown placeholder in setup', { db: { command: ['x'], setup: [['initdb', '-D', '{tmpdir}/data']] } }, { server: 'db', path: 'setup[0][2]', message: 'Did you mean `{tmpDir}`?' }],
+    ['setup on an in-process server', { web: { app, setup: [['x']] } }, { server: 'web', path: 'setup', message: 'applies to command servers only' }],
+    ['user on an in-process server', { web: { app, user: 'postgres' } }, { server: 'web', path: 'user', message: 'applies to command servers only' }],
+    ['a user that is neither a name nor a uid', { db: { command: ['x'], user: -1 } }, { server: 'db', path: 'user', message: "a user name such as 'postgres', or a uid" }],
+  ]);
+
+  test('url, setup, user and a {tmpDir} cwd are carried into the plan; an http probe with its own url passes', () => {
+    const plan = validateConfig({
+      db: {
+        command: ['postgres', '-k', '{tmpDir}'],
+        setup: [['initdb', '-D', '{tmpDir}/data']],
+        cwd: '{tmpDir}',
+        url: 'postgresql://postgres@{host}:{port}/postgres',
+        user: 'postgres',
+        readiness: [{ type: 'http', url: 'http://{host}:{port}/health' }],
+      },
+    });
+    expect(plan.specs.get('db')).toMatchObject({
+      url: 'postgresql://postgres@{host}:{port}/postgres',
+      setup: [['initdb', '-D', '{tmpDir}/data']],
+      cwd: '{tmpDir}',
+      user: 'postgres',
+      readiness: [{ type: 'http', url: 'http://{host}:{port}/health' }],
+    });
+  });
+});
+
 describe('server names and kinds', () => {
   runCases([
     ['a name with a dot', { 'my.api': { command: ['x'] } }, { server: 'my.api', path: '', message: ['invalid name', 'letters, digits, "_" and "-"'] }],

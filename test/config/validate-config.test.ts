@@ -26,15 +26,17 @@ describe('normalization', () => {
       scope: 'run',
       host: '127.0.0.1',
       port: { mode: 'auto', range: undefined },
-      protocol: 'http',
+      url: 'http://{host}:{port}',
       readiness: [{ type: 'tcp' }],
       startTimeoutMs: 30_000,
       stopSignal: 'SIGTERM',
       stopTimeoutMs: 5_000,
       dependsOn: [],
       command: ['node', 'server.js'],
+      setup: [],
       cwd: process.cwd(),
       env: {},
+      user: undefined,
     });
   });
 
@@ -70,7 +72,7 @@ describe('normalization', () => {
       scope: 'worker',
       host: '::1',
       port: { mode: 'auto', range: [8000, 8999] },
-      protocol: 'https',
+      url: 'https://{host}:{port}',
       startTimeoutMs: 0,
       stopSignal: 'SIGINT',
       stopTimeoutMs: 250,

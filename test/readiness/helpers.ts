@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { createEndpoint, type Protocol } from '../../src/endpoint.js';
+import { createEndpoint, formatHostForUrl, type Protocol } from '../../src/endpoint.js';
 import type { ExitStatus } from '../../src/errors.js';
 import type { OutputSource, ProbeTarget } from '../../src/readiness/index.js';
 
@@ -78,7 +78,7 @@ export async function hasIpv6(): Promise<boolean> {
 
 /** A probe target for `host`:`port`. */
 export function targetOf(host: string, port: number, protocol: Protocol = 'http'): ProbeTarget {
-  const { url } = createEndpoint('test', 0, host, port, protocol);
+  const { url } = createEndpoint('test', 0, host, port, `${protocol}://${formatHostForUrl(host)}:${port}`);
   return { host, port, url };
 }
 

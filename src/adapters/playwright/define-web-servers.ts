@@ -1,5 +1,6 @@
 import type { PlaywrightTestConfig } from '@playwright/test';
 import { expandPlaceholders, validateConfig, type Endpoint, type NormalizedSpec, type ServersConfig } from '../../index.js';
+import { expandUrlTemplate } from '../../config/placeholders.js';
 import { allocatePortsSync, PORTS_ENV, readHandoff, type PortHandoff } from './port-handoff.js';
 import { quoteForShell } from './shell-quote.js';
 
@@ -54,6 +55,10 @@ function checkSpec(spec: NormalizedSpec): string[] {
   }
   if (spec.stopSignal !== 'SIGTERM' && spec.stopSignal !== 'SIGINT') {
     problems.push(`has \`stopSignal: '${spec.stopSignal}'\`; Playwright's gracefulShutdown supports SIGTERM and SIGINT only.`);
+  }
+  const templates = [spec.url, spec.cwd, ...spec.command, ...Object.values(spec.env)];
+  if (spec.setup.length > 0 || spec.user !== undefined || templates.some((template) => /\{tmpDir\}/.test(template))) {
+    problems.push('has `setup`, `user` or `{tmpDir}`, which only the run can provide: leave it out of defineWebServers; the global setup starts it.');
   }
   return problems;
 }
@@ -121,8 +126,7 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
   for (const name of names) {
     const { host, port } = handoff.servers[name]!;
     const spec = plan.specs.get(name)!;
-    const urlHost = host.includes(':') ? `[${host}]` : host;
-    endpoints[name] = { name, slot: 0, host, port, url: `${spec.protocol}://${urlHost}:${port}` };
+    endpoints[name] = { name, slot: 0, host, port, url: expandUrlTemplate(spec.url, { host, port }) };
   }
   const webServer = names.map((name): WebServerEntry => {
     const spec = plan.specs.get(name)! as Extract<NormalizedSpec, { kind: 'command' }>;
