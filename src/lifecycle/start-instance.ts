@@ -114,7 +114,8 @@ async function startCommandAttempt(
   port: number,
 ): Promise<{ pid: number; endpoint: Endpoint }> {
   // One deadline for every setup step and the readiness probes.
-  const deadline = performance.now() + spec.startTimeoutMs;
+  const startedAt = performance.now();
+  const deadline = startedAt + spec.startTimeoutMs;
   const key = stateKey(spec.name, context.slot);
   const announced = spec.port.mode === 'announced';
   const runAs = resolveRunAs(spec.name, spec.user);
@@ -219,7 +220,8 @@ async function startCommandAttempt(
       outputTail: () => output.tail(),
       logPath,
       exited,
-      startTimeoutMs: Math.max(0, Math.round(deadline - performance.now())),
+      startTimeoutMs: spec.startTimeoutMs,
+      startedAt,
       signal: context.signal,
     });
     // A probe can be answered by another process that holds the port; a server that has exited by now

@@ -23,8 +23,14 @@ export interface WaitForReadyOptions {
    * needs the address runs again: update what `target` returns here.
    */
   onCapture?: (captured: CapturedGroups) => void;
-  /** Deadline for every probe to pass, from the call, in milliseconds. */
+  /** Deadline for every probe to pass, from `startedAt`, in milliseconds. */
   startTimeoutMs: number;
+  /**
+   * When the start began (`performance.now()`), for a deadline shared with work done before the probes
+   * (a command server's `setup` steps); `elapsedMs` counts from it too.
+   * @default the call
+   */
+  startedAt?: number;
   /**
    * Settles when the server process exits: the wait then fails at once with `ServerExitedError`.
    * Resolve it after the process's output has been read to the end, so that the tail is complete.
@@ -44,7 +50,7 @@ export interface WaitForReadyOptions {
 
 /** How a successful wait went. */
 export interface ReadyResult {
-  /** Time from the call until the last probe passed, in milliseconds (rounded). */
+  /** Time from `startedAt` (default: the call) until the last probe passed, in milliseconds (rounded). */
   elapsedMs: number;
   /** Probe attempts made, all probes together. */
   attempts: number;
@@ -88,7 +94,7 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
     return { elapsedMs: 0, attempts: 0 };
   }
 
-  const startedAt = performance.now();
+  const startedAt = options.startedAt ?? performance.now();
   const elapsedMs = (): number => Math.round(performance.now() - startedAt);
   const stop = new AbortController();
   const sleeper = new Sleeper(stop.signal);
@@ -163,8 +169,14 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
       reject(error);
     };
     const onAbort = (): void => fail(signal?.reason);
-    const deadline = setTimeout(() => fail(timeoutError()), startTimeoutMs);
-    deadline.unref();
+    // A Node timer can fire a fraction of a millisecond early (libuv's clock is in whole ms): re-arm until the deadline has passed.
+    let deadline: NodeJS.Timeout;
+    const leftMs = (): number => startedAt + startTimeoutMs - performance.now();
+    const armDeadline = (): void => {
+      deadline = setTimeout(() => (leftMs() <= 0 ? fail(timeoutError()) : armDeadline()), Math.max(0, Math.ceil(leftMs())));
+      deadline.unref();
+    };
+    armDeadline();
     signal?.addEventListener('abort', onAbort, { once: true });
     options.exited?.then(
       (exit) => fail(new ServerExitedError(server, exit, options.outputTail?.() ?? [], options.logPath)),

@@ -27,6 +27,9 @@ interface ExitWatch {
   held: boolean;
 }
 
+/** How many unclaimed exit events a client keeps (see `#earlyExits`). */
+const MAX_EARLY_EXITS = 256;
+
 /**
  * One process's connection to a run's supervisor (see `protocol.ts`): requests are multiplexed by id
  * over one Unix socket, which is lazily opened, kept only while something is pending (it never keeps
@@ -39,6 +42,12 @@ export class SupervisorClient {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   readonly #exits = new Map<number, ExitWatch>();
+  /**
+   * Exits pushed before anyone asked for them: the supervisor watches what it spawns for the connection
+   * that asked, and a process that exits at once (a quick setup step, a server that crashes on start) can
+   * be reported before the spawn's answer. Bounded: the oldest go first.
+   */
+  readonly #earlyExits = new Map<number, ExitStatus>();
 
   constructor(paths: RunPaths) {
     this.paths = paths;
@@ -74,6 +83,11 @@ export class SupervisorClient {
    */
   watchExit(pid: number, held = true): Promise<ExitStatus> {
     let watch = this.#exits.get(pid);
+    const early = this.#earlyExits.get(pid);
+    if (watch === undefined && early !== undefined) {
+      this.#earlyExits.delete(pid);
+      return Promise.resolve(early);
+    }
     if (watch === undefined) {
       let resolve!: (status: ExitStatus) => void;
       const promise = new Promise<ExitStatus>((r) => (resolve = r));
@@ -187,7 +201,11 @@ export class SupervisorClient {
 
   #exited(pid: number, status: ExitStatus): void {
     const watch = this.#exits.get(pid);
-    if (watch === undefined) return;
+    if (watch === undefined) {
+      this.#earlyExits.set(pid, status);
+      if (this.#earlyExits.size > MAX_EARLY_EXITS) this.#earlyExits.delete(this.#earlyExits.keys().next().value!);
+      return;
+    }
     this.#exits.delete(pid);
     watch.resolve(status);
     this.#updateRef();
