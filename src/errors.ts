@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'ES_SUPERVISOR_UNREACHABLE'
   | 'ES_SERVER_DAEMONIZED'
   | 'ES_RUN_DIR'
-  | 'ES_PORT_RESERVATION';
+  | 'ES_PORT_RESERVATION'
+  | 'ES_RUN_CONFIG_MISMATCH';
 
 /** Base class of every error thrown by ephemeral-servers. */
 export class EphemeralServersError extends Error {
@@ -437,5 +438,57 @@ export class PortReservationError extends EphemeralServersError {
     super('ES_PORT_RESERVATION', message, options);
     this.name = 'PortReservationError';
     this.dir = dir;
+  }
+}
+
+/** One server on which a test runner's config and the run of `ephemeral-servers run` disagree (see {@link RunConfigMismatchError}). */
+export interface RunConfigDifference {
+  server: string;
+  /**
+   * `extra`: started by `ephemeral-servers run`, but not a `run`-scoped server of the runner's config;
+   * `missing`: a `run`-scoped server of the runner's config that `ephemeral-servers run` did not start;
+   * `changed`: in both, with `fields` differing; `unverifiable`: recorded without a fingerprint (started
+   * by another version of ephemeral-servers).
+   */
+  kind: 'extra' | 'missing' | 'changed' | 'unverifiable';
+  /** The spec fields whose values differ (`changed`), e.g. `['command', 'env']`; empty otherwise. */
+  fields: readonly string[];
+}
+
+/**
+ * A test runner's global setup found the run of the `ephemeral-servers run` around it, but its servers
+ * config differs from the one the CLI started that run with (another set of `run`-scoped servers, or a
+ * `run`-scoped server whose spec differs): joining would hand the tests servers other than the ones
+ * configured, and starting a second copy is what joining is there to prevent. Nothing was started.
+ */
+export class RunConfigMismatchError extends EphemeralServersError {
+  /** The state file of the CLI's run. */
+  readonly stateFile: string;
+  /** Every server that differs, in the runner's config order, then the CLI's extra ones. */
+  readonly differences: readonly RunConfigDifference[];
+
+  constructor(stateFile: string, differences: readonly RunConfigDifference[]) {
+    const lines = differences.map(({ server, kind, fields }) => {
+      switch (kind) {
+        case 'extra':
+          return `  - server "${server}": started by \`ephemeral-servers run\`, but not a run-scoped server of the runner's config (removed, renamed, made worker-scoped, or handed to Playwright's webServer)`;
+        case 'missing':
+          return `  - server "${server}": a run-scoped server of the runner's config that \`ephemeral-servers run\` did not start`;
+        case 'changed':
+          return `  - server "${server}": ${fields.map((field) => `\`${field}\``).join(', ')} differ${fields.length === 1 ? 's' : ''}`;
+        default:
+          return `  - server "${server}": recorded without a fingerprint, by another version of ephemeral-servers`;
+      }
+    });
+    super(
+      'ES_RUN_CONFIG_MISMATCH',
+      `The test runner's servers config differs from the one \`ephemeral-servers run\` started its run with (${stateFile}):\n${lines.join('\n')}\n` +
+        '  Give both the same config file, from the same directory: `ephemeral-servers run --config <file>`, and that file for the ' +
+        "runner's global setup (its `configFile` option; for Vitest and Jest also `EPHEMERAL_SERVERS_CONFIG=<file>`), with one " +
+        'installed version of ephemeral-servers. Or run the test runner without `ephemeral-servers run`: its global setup starts the servers itself.',
+    );
+    this.name = 'RunConfigMismatchError';
+    this.stateFile = stateFile;
+    this.differences = differences;
   }
 }

@@ -49,14 +49,16 @@ export {
   SupervisorUnreachableError,
   ServerDaemonizedError,
   RunDirectoryError,
+  RunConfigMismatchError,
   StopError,
   type ConfigIssue,
+  type RunConfigDifference,
   type ErrorCode,
   type ExitStatus,
   type PortHolder,
   type StateFileProblem,
 } from './errors.js';
-export { startRun, type RunOwner, type StartRunOptions } from './lifecycle/start-run.js';
+export { startRun, JOIN_ENV, type RunOwner, type StartRunOptions } from './lifecycle/start-run.js';
 export { loadServersConfig, findConfigFile, CONFIG_FILE_NAMES, type LoadedConfig } from './config/load-config.js';
 export { sweepStaleRuns, type SweepStaleRunsOptions, type SweepStaleRunsResult } from './run/sweep-stale-runs.js';
 export { expandPlaceholders, type PlaceholderTarget, type PlaceholderValues } from './config/placeholders.js';

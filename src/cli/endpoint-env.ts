@@ -1,4 +1,5 @@
 import type { Endpoint } from '../endpoint.js';
+import { JOIN_ENV } from '../lifecycle/start-run.js';
 import { STATE_ENV } from '../state/index.js';
 
 /**
@@ -14,13 +15,15 @@ export function envPrefixOf(name: string): string {
 }
 
 /**
- * Environment variables describing running servers: `EPHEMERAL_SERVERS_STATE`, and per server
- * `<NAME>_URL`, `<NAME>_HOST`, `<NAME>_PORT` (see {@link envPrefixOf}).
+ * Environment variables describing running servers: `EPHEMERAL_SERVERS_STATE`, the invitation to join
+ * that run (`EPHEMERAL_SERVERS_JOIN`, the same path: a test runner's global setup joins the run instead
+ * of starting the servers again, see `startRun`), and per server `<NAME>_URL`, `<NAME>_HOST`,
+ * `<NAME>_PORT` (see {@link envPrefixOf}).
  *
  * @throws TypeError when two server names map to the same prefix (`my-api` and `my_api`), naming both.
  */
 export function endpointEnv(stateFile: string, endpoints: Readonly<Record<string, Endpoint>>): Record<string, string> {
-  const env: Record<string, string> = { [STATE_ENV]: stateFile };
+  const env: Record<string, string> = { [STATE_ENV]: stateFile, [JOIN_ENV]: stateFile };
   const owners = new Map<string, string>();
   for (const [name, endpoint] of Object.entries(endpoints)) {
     const prefix = envPrefixOf(name);

@@ -37,7 +37,8 @@ export function createProgram(): Command {
     .command('run')
     .description(
       'Start the run-scoped servers of the config, run <command> with their endpoints in its environment ' +
-        '(EPHEMERAL_SERVERS_STATE, <NAME>_URL, <NAME>_HOST, <NAME>_PORT), stop the servers, and exit with the command\'s code.',
+        '(EPHEMERAL_SERVERS_STATE, <NAME>_URL, <NAME>_HOST, <NAME>_PORT), stop the servers, and exit with the command\'s code. ' +
+        'A Vitest, Jest or Playwright global setup inside <command> joins this run instead of starting the servers again.',
     )
     .option('-c, --config <file>', 'servers config file (default: servers.config.{ts,mts,cts,js,mjs,cjs} in the current directory)')
     .argument('<command...>', 'the command and its arguments, after `--`; run without a shell (use `sh -c "…"` for shell syntax)')

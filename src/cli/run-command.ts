@@ -32,6 +32,11 @@ function spawnFailureCode(error: NodeJS.ErrnoException): number {
  * with their endpoints in its environment (`EPHEMERAL_SERVERS_STATE`, `<NAME>_URL`, `<NAME>_HOST`,
  * `<NAME>_PORT`), stops the servers, and returns the command's exit code or signal.
  *
+ * The command is invited to join the run (`EPHEMERAL_SERVERS_JOIN`): a Vitest, Jest or Playwright
+ * global setup inside it joins instead of creating a second run, so each run-scoped server starts once
+ * (this one), worker-scoped ones start per worker slot in this run, and this teardown stops them all.
+ * A runner whose config differs fails with `RunConfigMismatchError` (see `startRun`).
+ *
  * Signals (SIGINT, SIGTERM, SIGHUP) to the CLI: while servers start, the start is cut short (the
  * recorded servers are stopped); while the command runs, the signal is forwarded to it (except a
  * terminal's Ctrl+C, which already reached it: see {@link isTerminalForeground}; a second one is
@@ -74,7 +79,8 @@ export async function runCommand(command: readonly string[], options: RunCommand
     const progress = startProgress(names, { stream: stderr, tty: stderr.isTTY === true, locateState });
     let owner: RunOwner;
     try {
-      owner = await startRun({ config: loaded.config, cwd: process.cwd() });
+      // The CLI owns its run, even under another `run` (the command it runs is the one invited to join).
+      owner = await startRun({ config: loaded.config, cwd: process.cwd(), join: false });
     } catch (error) {
       await progress.finish({ ok: false, failed: (error as { server?: string }).server });
       if (received !== undefined) return { signal: received };

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fingerprintSpec } from '../config/fingerprint.js';
 import { expandPlaceholders, expandUrlTemplate, findPlaceholders } from '../config/placeholders.js';
 import type { NormalizedCommandSpec, NormalizedInProcessSpec, NormalizedSpec } from '../config/normalized.js';
 import { createEndpoint, type Endpoint } from '../endpoint.js';
@@ -153,6 +154,7 @@ async function startCommandAttempt(
           stopTimeoutMs: spec.stopTimeoutMs,
           status: 'starting',
           dependsOn: [...context.dependencyKeys],
+          fingerprint: fingerprintSpec(spec),
         },
       });
       current = pid;
@@ -339,6 +341,7 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
       stopTimeoutMs: spec.stopTimeoutMs,
       status: 'running',
       dependsOn: [...context.dependencyKeys],
+      fingerprint: fingerprintSpec(spec),
     };
     // Set first: if the record fails half-way (the connection drops), the stop still removes what may have landed.
     recorded = true;

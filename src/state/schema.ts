@@ -50,6 +50,8 @@ export const stateEntrySchema = z.strictObject({
   exit: exitSchema.optional(),
   /** When the supervisor saw it die (ISO 8601), with `status: 'dead'`. */
   exitedAt: z.string().optional(),
+  /** Spec field → short hash of its normalized value (`fingerprintSpec`): a runner joining the CLI's run compares its config with it. */
+  fingerprint: z.record(z.string(), z.string()).optional(),
 });
 
 /** The whole state file of a run. */

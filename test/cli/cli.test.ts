@@ -176,6 +176,102 @@ describe('ephemeral-servers run', () => {
   });
 });
 
+describe('ephemeral-servers run around a test runner: the runner joins the run', () => {
+  const dist = new URL('../../dist/index.js', import.meta.url).href;
+  /** `<label> pid=` lines of the pid file, by label: every start of a server counts once. */
+  const startsOf = (label: string): number[] => (existsSync(pidFile) ? pidsInLog(pidFile, label) : []);
+
+  it('each run-scoped server starts once, worker-scoped ones once per slot; the runner exit code passes through; nothing left', async () => {
+    await writeConfig();
+    // What a globalSetup and its workers do: startRun, then worker-scoped servers per slot handed over to the run.
+    const solo = ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'solo', '--pid-file', pidFile];
+    const child = `import { startRun } from ${JSON.stringify(dist)};
+const owner = await startRun({ config: { solo: { command: ${JSON.stringify(solo)} } }, sweep: false });
+console.log(JSON.stringify({ joined: owner.joined, stateFile: owner.run.stateFile }));
+await owner.teardown();`;
+    await writeFile(
+      join(dir, 'runner.mjs'),
+      `import { spawnSync } from 'node:child_process';
+import { JOIN_ENV, readState, startRun, startServers } from ${JSON.stringify(dist)};
+const owner = await startRun();
+const invitationLeft = process.env[JOIN_ENV] ?? null;
+for (const slot of [1, 2]) {
+  const handle = await startServers(owner.config, { scope: 'worker', slot, exportEnv: false });
+  await handle.detach();
+}
+const during = Object.keys((await readState(owner.run.stateFile)).servers).sort();
+// A process started below the runner (a worker, a test calling startRun itself) is not invited.
+const below = spawnSync(process.execPath, ['--input-type=module', '-e', ${JSON.stringify(child)}], { encoding: 'utf8' });
+await owner.teardown();
+const after = Object.keys((await readState(owner.run.stateFile)).servers).sort();
+console.log('REPORT=' + JSON.stringify({
+  joined: owner.joined, stateFile: owner.run.stateFile, stateEnv: process.env.EPHEMERAL_SERVERS_STATE, apiUrl: owner.endpoints.api?.url,
+  apiEnv: process.env.API_URL, readyMs: owner.readyMs, invitationLeft, during, after, below: below.stdout, belowErr: below.stderr,
+}));
+process.exit(3);
+`,
+    );
+    const startedAt = performance.now();
+    const result = await runCli(['run', '--', 'node', 'runner.mjs'], { cwd: dir, env: env() });
+    const ms = Math.round(performance.now() - startedAt);
+    expect(result.code, result.stderr).toBe(3);
+    const report = JSON.parse(/REPORT=(.*)/.exec(result.stdout)![1]!) as Record<string, unknown>;
+    expect(report).toMatchObject({ joined: true, invitationLeft: null, readyMs: { api: 0, 'my-web': 0 }, belowErr: '' });
+    expect(report.stateFile).toBe(report.stateEnv);
+    expect(report.apiUrl).toBe(report.apiEnv);
+    expect(report.during).toEqual(['api@0', 'my-web@0', 'perworker@1', 'perworker@2']);
+    // The runner's teardown stopped the worker-scoped servers only: the run-scoped ones are the CLI's.
+    expect(report.after).toEqual(['api@0', 'my-web@0']);
+    const below = JSON.parse(report.below as string) as { joined: boolean; stateFile: string };
+    expect(below.joined).toBe(false);
+    expect(below.stateFile).not.toBe(report.stateFile);
+    const counts = { api: startsOf('api').length, web: startsOf('web').length, perworker: startsOf('perworker').length, solo: startsOf('solo').length };
+    console.log(`run around a runner: starts ${JSON.stringify(counts)} in ${ms} ms`);
+    expect(counts).toEqual({ api: 1, web: 1, perworker: 2, solo: 1 });
+    expect(await waitUntilGone([...startsOf('perworker'), ...startsOf('solo')], 5000)).toEqual([]);
+    await expectNothingLeft();
+  });
+
+  it('a runner whose config differs: RunConfigMismatchError naming the servers and fields, nothing started twice, nothing left', async () => {
+    await writeConfig();
+    const api = ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'api', '--pid-file', pidFile];
+    const config = {
+      // As the CLI's, but for its command and stopTimeoutMs.
+      api: { command: [...api, '--delay-ms', '0'], startTimeoutMs: 20_000, stopTimeoutMs: 1000 },
+      // Not in the CLI's config; and the CLI's my-web is not in this one.
+      cache: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'cache', '--pid-file', pidFile] },
+      perworker: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'perworker', '--pid-file', pidFile], scope: 'worker' },
+    };
+    await writeFile(
+      join(dir, 'runner.mjs'),
+      `import { startRun } from ${JSON.stringify(dist)};
+try {
+  await startRun({ config: ${JSON.stringify(config)} });
+  console.log('joined anyway');
+} catch (error) {
+  console.log('ERROR=' + JSON.stringify({ name: error.name, code: error.code, message: error.message, differences: error.differences }));
+  process.exit(1);
+}
+`,
+    );
+    const result = await runCli(['run', '--', 'node', 'runner.mjs'], { cwd: dir, env: env() });
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const error = JSON.parse(/ERROR=(.*)/.exec(result.stdout)![1]!) as { name: string; code: string; message: string; differences: unknown };
+    expect(error).toMatchObject({ name: 'RunConfigMismatchError', code: 'ES_RUN_CONFIG_MISMATCH' });
+    expect(error.differences).toEqual([
+      { server: 'api', kind: 'changed', fields: ['command', 'stopTimeoutMs'] },
+      { server: 'cache', kind: 'missing', fields: [] },
+      { server: 'my-web', kind: 'extra', fields: [] },
+    ]);
+    expect(error.message).toContain('server "api": `command`, `stopTimeoutMs` differ');
+    expect(error.message).toContain('server "cache": a run-scoped server of the runner\'s config that `ephemeral-servers run` did not start');
+    expect(error.message).toContain('server "my-web": started by `ephemeral-servers run`, but not a run-scoped server of the runner\'s config');
+    expect(error.message).toContain('ephemeral-servers run --config <file>');
+    expect({ api: startsOf('api').length, web: startsOf('web').length, cache: startsOf('cache').length }).toEqual({ api: 1, web: 1, cache: 0 });
+    await expectNothingLeft();
+  });
+});
+
 describe('ephemeral-servers ls and logs', () => {
   it('ls --json and logs, from inside a run (EPHEMERAL_SERVERS_STATE) and from outside (--state, discovery)', async () => {
     await writeConfig();

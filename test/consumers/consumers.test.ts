@@ -9,15 +9,29 @@
  * tests always see the current dist/ exactly as the tarball ships it.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkNothingLeft, checkReports, readReports, type ContractExpectation } from './contract/check-contract.js';
+import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
+import { waitUntilGone } from '../helpers/processes.js';
+import { checkNothingLeft, checkReports, checkStarts, readReports, readStarts, type ContractExpectation } from './contract/check-contract.js';
 import { findConsumers, installedIntegrity, lockConsumers, markInstalled, packPackage } from './harness/consumers.mjs';
+
+/** One entry of a consumer's `ephemeralServersConsumer.runs` (see README.md). */
+interface ConsumerRun {
+  script: string;
+  contract?: ContractExpectation;
+  /** The exit code the script must end with. @default 0 */
+  exitCode?: number;
+  /** Variables added to the script's environment. */
+  env?: Record<string, string>;
+  /** Strings its output (stdout and stderr) must contain. */
+  outputIncludes?: string[];
+}
 
 const consumersDir = dirname(fileURLToPath(import.meta.url));
 const consumers = findConsumers(consumersDir);
@@ -54,6 +68,8 @@ function installedVersion(consumerDir: string, name: string): string {
 }
 
 let releaseLock: (() => Promise<void>) | undefined;
+/** The package as the tarball ships it (`<workDir>/unpacked/package`). */
+let packedDir: string;
 
 beforeAll(async () => {
   // One session at a time: another one's refresh or install would swap node_modules under our runners.
@@ -64,6 +80,7 @@ beforeAll(async () => {
   const unpacked = join(workDir, 'unpacked');
   mkdirSync(unpacked);
   await promisify(execFile)('tar', ['-xzf', packed.path, '-C', unpacked]);
+  packedDir = join(unpacked, 'package');
   const fresh = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8')) as { dependencies?: object };
   for (const consumer of consumers) {
     const installedDir = join(consumer.dir, 'node_modules', 'ephemeral-servers');
@@ -84,29 +101,62 @@ afterAll(async () => {
   await releaseLock?.();
 });
 
+describe('the packed package', () => {
+  it('has source maps that point only at files it contains', () => {
+    const dist = join(packedDir, 'dist');
+    const maps = readdirSync(dist).filter((name) => name.endsWith('.map'));
+    const outside: string[] = [];
+    let sources = 0;
+    for (const name of maps) {
+      const map = JSON.parse(readFileSync(join(dist, name), 'utf8')) as { sources: string[] };
+      for (const source of map.sources) {
+        sources += 1;
+        const path = resolve(dist, source);
+        if (!path.startsWith(packedDir + sep) || !existsSync(path)) outside.push(`${name}: ${source}`);
+      }
+    }
+    console.log(`packed package: ${maps.length} source maps, ${sources} sources, all inside the package: ${outside.length === 0}`);
+    expect(maps.length).toBeGreaterThan(0);
+    expect(outside).toEqual([]);
+  });
+});
+
 describe.each(consumers)('consumer $name', (consumer) => {
-  it.each(consumer.runs as { script: string; contract?: ContractExpectation }[])(
+  it.each(consumer.runs as ConsumerRun[])(
     'npm run $script',
-    async ({ script, contract }) => {
+    async ({ script, contract, exitCode = 0, env = {}, outputIncludes = [] }) => {
       const runDir = mkdtempSync(join(workDir, `${consumer.name}-`));
       const reportDir = join(runDir, 'reports');
+      // The run's own temp dir: every run directory it creates lands there, so "none left" is checkable.
+      const runTmp = join(runDir, 'tmp');
       mkdirSync(reportDir);
+      mkdirSync(runTmp);
       const result = await runScript(
         consumer.dir,
         script,
         consumerEnv({
+          ...env,
+          TMPDIR: runTmp,
           ES_CONTRACT_REPORT_DIR: reportDir,
           ES_CONTRACT_MIN_SLOTS: String(contract?.minSlots ?? 1),
           ES_CONSUMER_CACHE_DIR: join(runDir, 'cache'),
         }),
       );
       const versions = consumer.runners.map((name) => `${name}@${installedVersion(consumer.dir, name)}`).join(', ');
-      console.log(`consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms`);
-      expect(result.code, `npm run ${script} in ${consumer.name} failed:\n${result.output}`).toBe(0);
-      if (contract === undefined) return;
-      const reports = readReports(reportDir);
-      expect(checkReports(reports, contract), result.output).toEqual([]);
-      expect(await checkNothingLeft(reports)).toEqual([]);
+      const starts = readStarts(reportDir);
+      const counted = Object.entries(starts).map(([name, pids]) => `${name} ×${pids.length}`).join(', ');
+      console.log(`consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms${counted ? `; starts: ${counted}` : ''}`);
+      expect(result.code, `npm run ${script} in ${consumer.name}: expected exit code ${exitCode}:\n${result.output}`).toBe(exitCode);
+      for (const text of outputIncludes) expect(result.output, `npm run ${script} in ${consumer.name}`).toContain(text);
+      if (contract !== undefined) {
+        const reports = readReports(reportDir);
+        expect(checkReports(reports, contract), result.output).toEqual([]);
+        expect(checkStarts(starts, reports), result.output).toEqual([]);
+        expect(await checkNothingLeft(reports)).toEqual([]);
+      }
+      // Runs without a contract too: no server that logged a start is left, nor any run directory.
+      expect(await waitUntilGone(Object.values(starts).flat(), 2000), 'started servers still running').toEqual([]);
+      expect(readdirSync(runTmp).filter((name) => name.startsWith(RUN_DIR_PREFIX)), 'run directories left').toEqual([]);
     },
     120_000,
   );

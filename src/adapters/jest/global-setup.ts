@@ -46,6 +46,11 @@ export interface JestGlobalSetupOptions {
  * If the previous run of this process was never torn down (watch mode without the global teardown),
  * it is torn down first.
  *
+ * Under `ephemeral-servers run -- jest …` it joins the CLI's run instead of creating one (see
+ * `startRun`): the run-scoped servers are the CLI's (started once), each worker's test environment
+ * starts its slot's worker-scoped ones in that run, the global teardown stops only those, and the CLI
+ * stops the rest.
+ *
  * @example
  * ```js
  * // jest.global-setup.js, with `globalSetup: '<rootDir>/jest.global-setup.js'`
@@ -54,6 +59,7 @@ export interface JestGlobalSetupOptions {
  * ```
  * @throws ConfigError when the config cannot be found, loaded or validated.
  * @throws the start error of the first server that failed (nothing is left running).
+ * @throws RunConfigMismatchError under `ephemeral-servers run` when the config differs from the CLI's.
  */
 export function createGlobalSetup(options: JestGlobalSetupOptions = {}): JestGlobalSetup {
   return async function globalSetup(globalConfig: unknown, projectConfig?: JestProjectConfigLike): Promise<void> {

@@ -31,8 +31,15 @@ export type PlaywrightGlobalSetup = (config: FullConfig) => Promise<() => Promis
  * Use {@link globalSetup} (`globalSetup: 'ephemeral-servers/playwright'`) for the defaults; a file of
  * yours for options: `export default createGlobalSetup({ configFile: './e2e/servers.config.ts' })`.
  *
+ * Under `ephemeral-servers run -- playwright test` it joins the CLI's run instead of creating one (see
+ * `startRun`): the run-scoped servers are the CLI's (started once), the worker fixture starts its
+ * slot's worker-scoped ones in that run, the returned teardown stops only those, and the CLI stops the
+ * rest. A server handed to `webServer` must then not be in the CLI's config too (it would run twice):
+ * that is a `RunConfigMismatchError`.
+ *
  * @throws ConfigError when the config cannot be loaded or is invalid; TypeError when a server depends on
- *   one handed to `webServer`; the start error of a server that failed.
+ *   one handed to `webServer`; the start error of a server that failed; RunConfigMismatchError under
+ *   `ephemeral-servers run` when the config differs from the CLI's.
  */
 export function createGlobalSetup(options: GlobalSetupOptions = {}): PlaywrightGlobalSetup {
   return async (playwrightConfig) => {

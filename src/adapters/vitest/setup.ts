@@ -39,6 +39,11 @@ export type VitestGlobalSetup = (project: Pick<TestProject, 'config' | 'provide'
  * `process.exit`, SIGKILL), the run's supervisor stops the servers, in reverse dependency order, as
  * soon as the Vitest process is gone (docs/teardown.md).
  *
+ * Under `ephemeral-servers run -- vitest …` it joins the CLI's run instead of creating one (see
+ * `startRun`): the run-scoped servers are the CLI's (started once), workers start their worker-scoped
+ * ones in that run, the teardown stops only those, and the CLI stops the rest. A config that differs
+ * from the CLI's rejects with `RunConfigMismatchError`.
+ *
  * @example
  * ```ts
  * // vitest.global-setup.ts, listed in `globalSetup` instead of 'ephemeral-servers/vitest/setup'
@@ -56,9 +61,11 @@ export function createGlobalSetup(options: VitestGlobalSetupOptions = {}): Vites
     });
     const startMs = performance.now() - startedAt;
     debugLog(
-      `run ${owner.run.runId}: run-scoped servers ready in ${startMs.toFixed(1)} ms (${Object.entries(owner.readyMs)
-        .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
-        .join(', ')})`,
+      owner.joined
+        ? `run ${owner.run.runId}: joined the run of \`ephemeral-servers run\` in ${startMs.toFixed(1)} ms (its run-scoped servers: ${Object.keys(owner.endpoints).join(', ') || 'none'})`
+        : `run ${owner.run.runId}: run-scoped servers ready in ${startMs.toFixed(1)} ms (${Object.entries(owner.readyMs)
+            .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+            .join(', ')})`,
     );
     const provided: ProvidedServers = {
       runId: owner.run.runId,

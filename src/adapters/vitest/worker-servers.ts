@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import type { ServersConfig } from '../../config/types.js';
+import type { ServerSpec, ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
 import { ServerNotFoundError, StopError } from '../../errors.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
-import { getEndpoint, resolveStatePath } from '../../state/index.js';
+import { getEndpoint, readState, resolveStatePath, stateKey } from '../../state/index.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
-import { debugLog } from './debug.js';
+import { debugLog, isDebugEnabled } from './debug.js';
 import type { ServerName } from './types.js';
 
 /**
@@ -26,6 +26,16 @@ export interface WorkerServers<C extends ServersConfig = ServersConfig> {
    * @throws the start errors of `startServers` (`ServerExitedError`, `ReadinessTimeoutError`, …).
    */
   get<N extends ServerName<C>>(name: N): Promise<Endpoint>;
+}
+
+/**
+ * The process of a worker-scoped instance, for the debug line: a command server's own pid (from the
+ * state file), or this worker's for an in-process server, which runs in it (and the line says so).
+ */
+async function serverProcessOf(stateFile: string, name: string, slot: number, spec: ServerSpec): Promise<{ pid: number | 'unknown'; note: string }> {
+  if (spec.app !== undefined) return { pid: process.pid, note: ' (in-process: this worker)' };
+  const entry = (await readState(stateFile)).servers[stateKey(name, slot)];
+  return entry === undefined ? { pid: 'unknown', note: ' (no state entry)' } : { pid: entry.pid, note: '' };
 }
 
 interface Registry {
@@ -63,8 +73,12 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
         // Command servers outlive this worker: the run owner stops them. In-process ones stop with it.
         await handle.detach();
         const endpoint = handle.get(name);
-        const reused = handle.readyMs[name] === 0;
-        debugLog(`${reused ? 'reused' : 'started'} ${name}@${slot} pid=${process.pid} port=${endpoint.port} in ${(performance.now() - startedAt).toFixed(1)} ms`);
+        if (isDebugEnabled()) {
+          const reused = handle.readyMs[name] === 0;
+          const ms = (performance.now() - startedAt).toFixed(1);
+          const { pid, note } = await serverProcessOf(stateFile, name, slot, spec);
+          debugLog(`${reused ? 'reused' : 'started'} ${name}@${slot} pid=${pid} port=${endpoint.port} in ${ms} ms${note}`);
+        }
         return endpoint;
       })();
       pending.set(name, promise);

@@ -78,6 +78,39 @@ export function checkReports(reports: readonly VisitReport[], expected: Contract
 }
 
 /**
+ * The starts the contract's command servers logged during a run (contract/server.mjs appends
+ * `<name> pid=<pid>` to `starts.log` in the report directory): pids by server name, in start order.
+ */
+export function readStarts(reportDir: string): Record<string, number[]> {
+  const path = join(reportDir, 'starts.log');
+  const starts: Record<string, number[]> = {};
+  if (!existsSync(path)) return starts;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^(\S+) pid=(\d+)$/.exec(line);
+    if (match) (starts[match[1]!] ??= []).push(Number(match[2]));
+  }
+  return starts;
+}
+
+/**
+ * Checks the starts against the reports: the run-scoped `shared` started exactly once (under
+ * `ephemeral-servers run`, by the CLI, and not again by the runner's global setup), the worker-scoped
+ * `api` exactly once per slot that ran files, each start being the instance that slot's files saw.
+ * Returns the problems found.
+ */
+export function checkStarts(starts: Readonly<Record<string, readonly number[]>>, reports: readonly VisitReport[]): string[] {
+  const problems: string[] = [];
+  const shared = starts.shared ?? [];
+  if (shared.length !== 1) problems.push(`the run-scoped server must start once, it started ${shared.length} times (pids ${shared.join(', ')})`);
+  const slots = new Set(reports.map((r) => r.slot));
+  const api = starts.api ?? [];
+  if (api.length !== slots.size) problems.push(`the worker-scoped command server must start once per slot: ${api.length} starts (pids ${api.join(', ')}) for ${slots.size} slot(s)`);
+  const seen = new Set(reports.map((r) => r.pids.api));
+  if (![...seen].every((pid) => api.includes(pid))) problems.push(`the files saw api pids ${[...seen].join(', ')}, not all of them among the starts ${api.join(', ')}`);
+  return problems;
+}
+
+/**
  * Live processes (zombies excluded) whose environment says they belong to the run of `stateFile`:
  * every server the run spawned, their children, and the runner's workers inherit
  * `EPHEMERAL_SERVERS_STATE` (Linux, `/proc/<pid>/environ`; as root every process is readable).

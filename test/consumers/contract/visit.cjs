@@ -68,6 +68,9 @@ async function visitServers({ file, slot, endpoints }) {
   writeFileSync(join(reportDir, `${name}.tmp`), JSON.stringify(report, null, 2));
   renameSync(join(reportDir, `${name}.tmp`), join(reportDir, `${name}.json`));
   await waitForSlots(reportDir, Number(process.env.ES_CONTRACT_MIN_SLOTS ?? '1'));
+  // A run that checks that a failing test's exit code reaches the harness (through `ephemeral-servers run`).
+  const failIn = process.env.ES_CONTRACT_FAIL;
+  if (failIn && file.includes(failIn)) assert.fail(`ES_CONTRACT_FAIL: deliberate failure in ${file}, after its report`);
   return report;
 }
 
