@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { differingFields, fingerprintSpec } from '../config/fingerprint.js';
-import { loadServersConfig } from '../config/load-config.js';
+import { findConfigFile, loadServersConfig } from '../config/load-config.js';
 import type { ServerPlan } from '../config/normalized.js';
 import type { ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { Endpoint } from '../endpoint.js';
-import { RunConfigMismatchError, ServerDeadError, StopError, type ExitStatus, type RunConfigDifference } from '../errors.js';
+import { ConfigError, RunConfigMismatchError, ServerDeadError, StopError, type ExitStatus, type RunConfigDifference } from '../errors.js';
 import { readLogTail } from '../process/log-follower.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { createOwnedRun, joinRun, stopRecordedServers, type OwnedRun, type Run } from '../run/owned-run.js';
 import { handleSignalsFor } from '../run/signal-handlers.js';
 import { STATE_ENV } from '../state/state-path.js';
 import { stateKey, type StateFile } from '../state/schema.js';
+import { startRunServers, type ReloadResult, type RunServers } from './run-servers.js';
 import { startServers, type ServersHandle } from './start-servers.js';
 
 /**
@@ -47,33 +48,74 @@ export interface StartRunOptions {
    * @default true
    */
   join?: boolean;
+  /**
+   * Share one run among every `startRun` of this process that passes `share: true` (the global setups
+   * of several Vitest projects): the first creates it, later ones join it while it lives, through the
+   * same join as {@link JOIN_ENV}'s, and the run ends when the last of them tears down. A joiner's
+   * `run`-scoped servers that the run does not have yet are started in it; one the run has with
+   * another spec is a `ConfigError`. When the joiner's directory has no servers config (a nested
+   * project), it uses the run's. Needs `exportEnv`.
+   * @default false
+   */
+  share?: boolean;
 }
+
+/** How an owner came to its run: it created it, or joined the CLI's (`cli`) or an earlier shared `startRun` of this process (`process`). */
+export type RunOrigin = 'created' | 'cli' | 'process';
 
 /** The owner of a run: what a globalSetup, the CLI or a Playwright config holds. */
 export interface RunOwner extends AsyncDisposable {
   readonly run: Readonly<Run>;
   /**
-   * `true` when this owner joined the run of the `ephemeral-servers run` around this process instead of
-   * creating one: its run-scoped servers are the CLI's, and its teardown stops only worker-scoped ones.
+   * `true` when this owner joined a run created by another (see {@link RunOwner.origin}): the run-scoped
+   * servers it did not add are not its own, and its teardown does not end the run.
    */
   readonly joined: boolean;
-  /** The validated config, for adapters that start worker-scoped servers later. */
+  /** Whether this owner created its run or joined one, and whose. */
+  readonly origin: RunOrigin;
+  /** The validated config, for adapters that start worker-scoped servers later (the reloaded one after {@link RunOwner.reload}). */
   readonly config: ServersConfig;
   /** Absolute path of the config file, when it was loaded from one. */
   readonly configFile: string | undefined;
-  /** Endpoints of the `run`-scoped servers, by name. */
+  /** Endpoints of the `run`-scoped servers, by name (updated by {@link RunOwner.reload}). */
   readonly endpoints: Readonly<Record<string, Endpoint>>;
   /** Per-server time to ready of the `run`-scoped servers, in milliseconds (0 each for a joined owner: the CLI started them). */
   readonly readyMs: Readonly<Record<string, number>>;
   /**
+   * Applies a changed config to a running run (a watch mode's rerun): see `RunServers.reload`. Only
+   * changed servers restart; a `ConfigError` changes nothing. An owner that joined a run cannot change
+   * its servers: it checks the new config against the run as the join does and rejects with the same
+   * error when it differs.
+   * @throws ConfigError, RunConfigMismatchError, the start error of a server that failed.
+   */
+  reload(config: ServersConfig): Promise<ReloadResult>;
+  /**
    * Ordered teardown of the whole run, from the supervisor's view (whatever happened to the state
    * file): every worker-scoped server that workers handed over, then the run-scoped ones, in reverse
-   * dependency order; then the run directory. Idempotent. A joined owner (see {@link RunOwner.joined})
-   * stops only the worker-scoped servers, and the run goes on: the CLI ends it.
+   * dependency order; then the run directory. Idempotent. An owner that joined the CLI's run stops
+   * only the worker-scoped servers, and the run goes on: the CLI ends it. An owner of a shared run
+   * (see `share`) ends it only when it is the last one of this process to tear down.
    * @throws StopError naming exactly the servers that could not be stopped (the others still are).
    */
   teardown(): Promise<void>;
 }
+
+/** A run shared among the `share: true` calls of this process, kept in {@link SHARED_RUN}. */
+interface SharedRun {
+  readonly stateFile: string;
+  readonly config: ServersConfig;
+  readonly configFile: string | undefined;
+  /** Owners holding it; the last release ends it. */
+  holders: number;
+  /** Handles of the run-scoped servers that joiners added (in-process ones can only be closed here). */
+  readonly added: ServersHandle[];
+  /** The creator's teardown: ends the run. */
+  readonly end: () => Promise<void>;
+}
+
+/** Where a process keeps its shared run (every module instance of this package in it sees the same). */
+const SHARED_RUN = Symbol.for('ephemeral-servers.shared-run');
+type WithSharedRun = typeof globalThis & { [SHARED_RUN]?: Promise<SharedRun | undefined> };
 
 /**
  * Creates a run and starts its `run`-scoped servers: the entry point of every adapter's global setup
@@ -95,28 +137,105 @@ export interface RunOwner extends AsyncDisposable {
  * started, the endpoints are the CLI's run-scoped servers, and the teardown stops only the
  * worker-scoped servers workers started (the CLI's teardown and its run's supervisor cover the rest).
  * The config must match the one the CLI started (the same `run`-scoped servers, each with the same
- * spec, compared by the fingerprint recorded in the state file).
+ * spec, compared by the fingerprint recorded in the state file). With `share`, a later call of this
+ * process joins the run of the first one the same way (see {@link StartRunOptions.share}).
  *
  * When SIGINT, SIGTERM or SIGHUP interrupts the start (and no other listener handles it), what was
  * started is stopped, the run directory removed, and the signal re-raised: the process ends by it
  * before this promise settles.
  *
- * @throws ConfigError when the config cannot be loaded or is invalid.
+ * @throws ConfigError when the config cannot be loaded or is invalid, or (`share`) differs from the
+ *   shared run's on a server both have.
  * @throws the start error of the first server that failed (see `startServers`).
  * @throws RunConfigMismatchError when joining: the config differs from the CLI's (every server and
  *   field that differs is listed); ServerDeadError when a run-scoped server of the CLI has died.
  */
 export async function startRun(options: StartRunOptions = {}): Promise<RunOwner> {
-  const loaded = options.config === undefined ? await loadServersConfig({ file: options.configFile, cwd: options.cwd }) : undefined;
+  const slot = globalThis as WithSharedRun;
+  const shared = options.share === true && options.join !== false ? await liveSharedRun(slot) : undefined;
+  const loaded = options.config === undefined ? await loadConfigOrShared(options, shared) : undefined;
   const config = options.config ?? loaded!.config;
   const plan = validateConfig(config);
   const invitation = options.join === false ? undefined : acceptJoinInvitation();
-  if (invitation !== undefined) return joinInvitedRun(invitation, plan, config, loaded?.path);
+  if (invitation !== undefined) return joinInvitedRun({ kind: 'cli', stateFile: invitation }, plan, config, loaded?.path);
+  if (options.share !== true || options.join === false) return createRun(config, loaded?.path, options);
+  // Checked and claimed in one turn: a concurrent shared call waits for the run this one creates.
+  for (let pending = slot[SHARED_RUN]; pending !== undefined; pending = slot[SHARED_RUN]) {
+    const current = await pending;
+    if (slot[SHARED_RUN] !== pending) continue;
+    if (current !== undefined && current.stateFile === process.env[STATE_ENV]) {
+      return joinInvitedRun({ kind: 'process', shared: current }, plan, config, loaded?.path);
+    }
+    // A run that failed to start, or one whose EPHEMERAL_SERVERS_STATE someone replaced: not joined.
+    delete slot[SHARED_RUN];
+  }
+  let publish!: (run: SharedRun | undefined) => void;
+  const claim = new Promise<SharedRun | undefined>((resolve) => (publish = resolve));
+  slot[SHARED_RUN] = claim;
+  let creator: RunOwner;
+  try {
+    creator = await createRun(config, loaded?.path, options);
+  } catch (error) {
+    if (slot[SHARED_RUN] === claim) delete slot[SHARED_RUN];
+    publish(undefined);
+    throw error;
+  }
+  const record: SharedRun = {
+    stateFile: creator.run.stateFile,
+    config,
+    configFile: loaded?.path,
+    holders: 0,
+    added: [],
+    end: async () => {
+      if (slot[SHARED_RUN] === claim) delete slot[SHARED_RUN];
+      const errors: unknown[] = [];
+      for (const handle of record.added.splice(0).reverse()) await handle.stop().catch((error: unknown) => errors.push(error));
+      await creator.teardown().catch((error: unknown) => errors.push(error));
+      if (errors.length > 0) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
+    },
+  };
+  publish(record);
+  return holdSharedRun(record, creator);
+}
+
+/** The shared run of this process, if one is live (its state file is still `EPHEMERAL_SERVERS_STATE`). */
+async function liveSharedRun(slot: WithSharedRun): Promise<SharedRun | undefined> {
+  const shared = await slot[SHARED_RUN];
+  return shared !== undefined && shared.stateFile === process.env[STATE_ENV] ? shared : undefined;
+}
+
+/** Loads the config; a shared joiner whose directory has none (a nested project) uses the shared run's. */
+async function loadConfigOrShared(options: StartRunOptions, shared: SharedRun | undefined): Promise<{ config: ServersConfig; path: string | undefined }> {
+  if (shared !== undefined && options.configFile === undefined && findConfigFile({ cwd: options.cwd }) === undefined) {
+    return { config: shared.config, path: shared.configFile };
+  }
+  return loadServersConfig({ file: options.configFile, cwd: options.cwd });
+}
+
+/** One more owner of a shared run: its teardown releases it, and the last release ends the run. */
+function holdSharedRun(shared: SharedRun, owner: RunOwner): RunOwner {
+  shared.holders += 1;
+  let released: Promise<void> | undefined;
+  const teardown = (): Promise<void> => {
+    released ??= (async () => {
+      shared.holders -= 1;
+      if (shared.holders === 0) await shared.end();
+    })();
+    return released;
+  };
+  return Object.create(owner as object, {
+    teardown: { value: teardown },
+    [Symbol.asyncDispose]: { value: teardown },
+  }) as RunOwner;
+}
+
+/** Creates a run owned by this process and starts its run-scoped servers (see {@link startRun}). */
+async function createRun(config: ServersConfig, configFile: string | undefined, options: StartRunOptions): Promise<RunOwner> {
   const owned: OwnedRun = await createOwnedRun({ exportEnv: options.exportEnv, sweep: options.sweep !== false });
   const { run } = owned;
 
   const startAborter = new AbortController();
-  let handle: ServersHandle | undefined;
+  let servers: RunServers | undefined;
   let tearingDown: Promise<void> | undefined;
   let releaseSignals = (): void => undefined;
   const teardown = (): Promise<void> => {
@@ -125,7 +244,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
       // Worker-scoped servers handed over by workers first: they may depend on run-scoped ones. Then
       // this process's own (in-process ones can only be closed here), then anything still recorded.
       await owned.stopAll('worker').catch((error: unknown) => errors.push(error));
-      await handle?.stop().catch((error: unknown) => errors.push(error));
+      await servers?.stop().catch((error: unknown) => errors.push(error));
       await owned.stopAll().catch((error: unknown) => errors.push(error));
       await owned.end().catch((error: unknown) => errors.push(error));
       releaseSignals();
@@ -134,14 +253,14 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
     return tearingDown;
   };
 
-  let starting: Promise<ServersHandle> | undefined;
+  let starting: Promise<RunServers> | undefined;
   releaseSignals = handleSignalsFor({
     teardown: async () => {
-      if (handle === undefined) {
+      if (servers === undefined) {
         // Interrupted while starting: the start fails, stops what it started and cleans up (below).
         startAborter.abort(new Error('startRun was interrupted by a signal'));
         await Promise.allSettled([starting]);
-        if (handle === undefined) return;
+        if (servers === undefined) return;
       }
       await teardown();
     },
@@ -151,16 +270,16 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
 
   starting = (async () => {
     try {
-      return await startServers(config, { stateFile: run.stateFile, scope: 'run', signal: startAborter.signal });
+      return await startRunServers(config, { stateFile: run.stateFile, signal: startAborter.signal });
     } catch (error) {
-      // startServers has already stopped whatever it started.
+      // startRunServers has already stopped whatever it started.
       await owned.end();
       releaseSignals();
       throw error;
     }
   })();
   try {
-    handle = await starting;
+    servers = await starting;
   } catch (error) {
     // Interrupted by a signal: the signal handler re-raises it as soon as the cleanup above is done,
     // ending the process by that signal. Rejecting first would let the caller exit with its own status.
@@ -168,13 +287,23 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
     throw error;
   }
 
+  const started = servers;
+  let current = config;
   return {
     run,
     joined: false,
-    config,
-    configFile: loaded?.path,
-    endpoints: handle.endpoints,
-    readyMs: handle.readyMs,
+    origin: 'created',
+    get config() {
+      return current;
+    },
+    configFile,
+    endpoints: started.endpoints,
+    readyMs: started.readyMs,
+    async reload(next) {
+      const result = await started.reload(next);
+      current = next;
+      return result;
+    },
     teardown,
     [Symbol.asyncDispose]: teardown,
   };
@@ -220,42 +349,82 @@ function compareWithRun(plan: ServerPlan, state: StateFile): RunConfigDifference
   return differences;
 }
 
+/** The run a {@link joinInvitedRun} joins: the CLI's (by its state file), or this process's shared one. */
+type JoinTarget = { kind: 'cli'; stateFile: string } | { kind: 'process'; shared: SharedRun };
+
 /**
- * Joins the CLI's run: checks the config against what the CLI recorded, reads the endpoints of its
- * run-scoped servers, and returns an owner whose teardown stops only worker-scoped servers.
- * @throws RunConfigMismatchError, ServerDeadError (see {@link startRun}); SupervisorUnreachableError.
+ * The one join: checks the config against what the run recorded, reads the endpoints of its
+ * run-scoped servers, and returns an owner that does not end the run.
+ * - The CLI's run: every difference is a `RunConfigMismatchError`; the teardown stops the
+ *   worker-scoped servers workers handed over (the run-scoped ones and the run are the CLI's).
+ * - This process's shared run: a server the run has with another spec is a `ConfigError`; the
+ *   run-scoped servers it lacks are started in it (and stopped when the run ends); servers of the run
+ *   that this config does not have are another project's. The teardown releases the shared run.
+ * @throws RunConfigMismatchError, ConfigError, ServerDeadError (see {@link startRun}); SupervisorUnreachableError.
  */
-async function joinInvitedRun(stateFile: string, plan: ServerPlan, config: ServersConfig, configFile: string | undefined): Promise<RunOwner> {
+async function joinInvitedRun(target: JoinTarget, plan: ServerPlan, config: ServersConfig, configFile: string | undefined): Promise<RunOwner> {
+  const stateFile = target.kind === 'cli' ? target.stateFile : target.shared.stateFile;
   const { run: paths, client } = joinRun(stateFile);
   const state = await client.request('state', {});
   const differences = compareWithRun(plan, state);
-  if (differences.length > 0) throw new RunConfigMismatchError(stateFile, differences);
+  if (target.kind === 'cli' && differences.length > 0) throw new RunConfigMismatchError(stateFile, differences);
+  const conflicts = differences.filter(({ kind }) => kind === 'changed' || kind === 'unverifiable');
+  if (conflicts.length > 0) {
+    throw new ConfigError(
+      conflicts.map(({ server, fields }) => ({
+        server,
+        path: fields[0] ?? '',
+        message:
+          `differs from the run-scoped server "${server}" that another global setup of this process started (${target.kind === 'process' ? (target.shared.configFile ?? 'an inline config') : stateFile})` +
+          `${fields.length > 0 ? `: ${fields.map((field) => `\`${field}\``).join(', ')} differ` : ''}. One process has one run, and its run-scoped servers are shared by name: ` +
+          'give every project the same servers config (list the global setup once, at the root), or give the servers different names.',
+      })),
+    );
+  }
+  const missing = differences.filter(({ kind }) => kind === 'missing').map(({ server }) => server);
   const endpoints: Record<string, Endpoint> = {};
   const readyMs: Record<string, number> = {};
   for (const name of plan.order) {
     const entry = state.servers[stateKey(name, 0)];
-    if (entry === undefined || entry.scope !== 'run') continue;
+    if (entry === undefined || entry.scope !== 'run' || plan.specs.get(name)?.scope !== 'run') continue;
     if (entry.status === 'dead' || !isProcessAlive(entry.pid, entry.startTime)) {
       throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath ? readLogTail(entry.logPath) : []);
     }
     endpoints[name] = entry.endpoint;
-    // Started by the CLI, before this process: nothing to wait for here.
+    // Started by the run's creator, before this process asked: nothing to wait for here.
     readyMs[name] = 0;
   }
+  if (target.kind === 'process' && missing.length > 0) {
+    const handle = await startServers(config, { stateFile, scope: 'run', only: missing, exportEnv: false });
+    target.shared.added.push(handle);
+    Object.assign(endpoints, handle.endpoints);
+    Object.assign(readyMs, handle.readyMs);
+  }
+  const reload = async (next: ServersConfig): Promise<ReloadResult> => {
+    // A joined owner cannot change the run: a config that no longer fits it fails as the join would.
+    const nextPlan = validateConfig(next);
+    const nextDifferences = compareWithRun(nextPlan, await client.request('state', {})).filter(({ kind }) => target.kind === 'cli' || kind !== 'extra');
+    if (nextDifferences.length > 0) throw new RunConfigMismatchError(stateFile, nextDifferences);
+    return { restarted: [], started: [], stopped: [], workerStopped: [] };
+  };
+  const owner: RunOwner = {
+    run: { ...paths, runId: state.runId },
+    joined: true,
+    origin: target.kind,
+    config,
+    configFile,
+    endpoints,
+    readyMs,
+    reload,
+    teardown: () => Promise.resolve(),
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+  if (target.kind === 'process') return holdSharedRun(target.shared, owner);
   let tearingDown: Promise<void> | undefined;
   const teardown = (): Promise<void> => {
     // The worker-scoped servers workers handed over; the run-scoped ones and the run are the CLI's.
     tearingDown ??= stopRecordedServers(stateFile, { scope: 'worker' }).then(() => undefined);
     return tearingDown;
   };
-  return {
-    run: { ...paths, runId: state.runId },
-    joined: true,
-    config,
-    configFile,
-    endpoints,
-    readyMs,
-    teardown,
-    [Symbol.asyncDispose]: teardown,
-  };
+  return { ...owner, teardown, [Symbol.asyncDispose]: teardown };
 }

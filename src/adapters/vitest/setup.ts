@@ -2,9 +2,14 @@
  * `ephemeral-servers/vitest/setup`: the Vitest global setup. Add it to `vitest.config.ts`:
  * `test: { globalSetup: ['ephemeral-servers/vitest/setup'] }`. See docs/vitest.md.
  */
+import { relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { loadServersConfig } from '../../config/load-config.js';
 import type { ServersConfig } from '../../config/types.js';
-import { startRun } from '../../lifecycle/start-run.js';
+import type { Endpoint } from '../../endpoint.js';
+import type { ReloadResult } from '../../lifecycle/run-servers.js';
+import { startRun, type RunOwner } from '../../lifecycle/start-run.js';
+import { readState } from '../../state/index.js';
 import { debugLog } from './debug.js';
 import { PROVIDE_KEY, type ProvidedServers } from './types.js';
 
@@ -22,8 +27,77 @@ export interface VitestGlobalSetupOptions {
   config?: ServersConfig;
 }
 
+/** What the global setup uses of Vitest's `TestProject` (`vitest` and `onTestsRerun`: Vitest 3+; without them, no watch reload and no root `provide`). */
+export type VitestProjectLike = Pick<TestProject, 'config' | 'provide'> & Partial<Pick<TestProject, 'vitest' | 'onTestsRerun'>>;
+
 /** The shape Vitest expects of a global setup's default export (Vitest 4: `setup(project)` returning a teardown). */
-export type VitestGlobalSetup = (project: Pick<TestProject, 'config' | 'provide'>) => Promise<() => Promise<void>>;
+export type VitestGlobalSetup = (project: VitestProjectLike) => Promise<() => Promise<void>>;
+
+/** What this run provides: `{ runId, stateFile, configFile, endpoints }`. */
+function providedBy(owner: RunOwner, endpoints: Readonly<Record<string, Endpoint>>): ProvidedServers {
+  return { runId: owner.run.runId, stateFile: owner.run.stateFile, configFile: owner.configFile, endpoints: { ...endpoints } };
+}
+
+/** Every running run-scoped server of the run, for the root project (whose `provide` every project inherits). */
+async function runEndpoints(owner: RunOwner): Promise<Record<string, Endpoint>> {
+  const endpoints: Record<string, Endpoint> = {};
+  for (const entry of Object.values((await readState(owner.run.stateFile)).servers)) {
+    if (entry.scope === 'run' && entry.slot === 0 && entry.status === 'running') endpoints[entry.name] = entry.endpoint;
+  }
+  return { ...endpoints, ...owner.endpoints };
+}
+
+/**
+ * `provide`s the run to this project, and to Vitest's root project, whose provided values every
+ * project inherits: a project whose config lists no global setup still gets `inject('ephemeral-servers')`.
+ */
+async function provideRun(project: VitestProjectLike, owner: RunOwner): Promise<void> {
+  project.provide(PROVIDE_KEY, providedBy(owner, owner.endpoints));
+  const root = project.vitest?.getRootProject();
+  if (root !== undefined && root !== (project as unknown)) root.provide(PROVIDE_KEY, providedBy(owner, await runEndpoints(owner)));
+}
+
+/** The terminal line of a reload, or `undefined` when nothing changed. */
+function describeReload(file: string, result: ReloadResult): string | undefined {
+  const parts = [
+    result.restarted.length > 0 ? `restarted ${result.restarted.join(', ')}` : '',
+    result.started.length > 0 ? `started ${result.started.join(', ')}` : '',
+    result.stopped.length > 0 ? `stopped ${result.stopped.join(', ')}` : '',
+    result.workerStopped.length > 0 ? `stopped worker instances ${result.workerStopped.join(', ')} (they start again on first use)` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? undefined : `ephemeral-servers: ${file} changed: ${parts.join('; ')}`;
+}
+
+/**
+ * In watch mode, follows the servers config file: before each rerun it is loaded again, and the
+ * servers whose spec changed restart (see `RunOwner.reload`); the terminal says which; the new
+ * endpoints are provided again. The file is added to Vitest's `forceRerunTriggers`, so that editing it
+ * reruns the tests even when no test imports it. A config that became invalid (or cannot start) fails
+ * the rerun with its error; the servers that ran stay until the file is fixed.
+ */
+function followConfigFile(project: VitestProjectLike, owner: RunOwner): void {
+  const vitest = project.vitest;
+  const file = owner.configFile;
+  if (vitest === undefined || project.onTestsRerun === undefined || file === undefined || !vitest.config.watch) return;
+  if (!vitest.config.forceRerunTriggers.includes(file)) {
+    vitest.config.forceRerunTriggers.push(file);
+    vitest.vite.watcher.add(file);
+  }
+  const label = relative(vitest.config.root, file) || file;
+  project.onTestsRerun(async () => {
+    const startedAt = performance.now();
+    let result: ReloadResult;
+    try {
+      result = await owner.reload((await loadServersConfig({ file })).config);
+    } catch (error) {
+      vitest.logger.error(`ephemeral-servers: ${label} changed, and the servers could not follow; the previous servers keep running:`);
+      throw error;
+    }
+    const line = describeReload(label, result);
+    if (line !== undefined) vitest.logger.log(`${line} (${(performance.now() - startedAt).toFixed(0)} ms)`);
+    await provideRun(project, owner);
+  });
+}
 
 /**
  * Creates a Vitest global setup: it loads the servers config (see `options`), creates the run (run
@@ -32,6 +106,14 @@ export type VitestGlobalSetup = (project: Pick<TestProject, 'config' | 'provide'
  * `inject('ephemeral-servers')`), and returns the teardown, which stops every server of the run
  * (worker-scoped ones the workers started included, in reverse dependency order) and removes the run
  * directory. The default export of this module is `createGlobalSetup()`.
+ *
+ * One Vitest process has one run, however the setup is listed (at the root, in each project, through
+ * `extends: true`): the first setup creates it, later ones join it (`startRun` with `share`), so every
+ * project's fixtures and `inject` see the same servers and each run-scoped server starts once. The run
+ * is provided to Vitest's root project too, so a project that lists no setup still gets `inject`.
+ *
+ * In watch mode, the config file is followed: when it changes, the servers whose spec changed restart
+ * before the rerun (see `RunOwner.reload`), and the terminal says which.
  *
  * A config error or a start failure rejects with the typed error (`ConfigError`,
  * `ServerExitedError` with the server's output tail, `ReadinessTimeoutError`, …), which fails the
@@ -58,22 +140,26 @@ export function createGlobalSetup(options: VitestGlobalSetupOptions = {}): Vites
       config: options.config,
       configFile: options.config === undefined ? (options.configFile ?? (process.env[CONFIG_ENV] || undefined)) : undefined,
       cwd: project.config.root,
+      share: true,
     });
     const startMs = performance.now() - startedAt;
     debugLog(
-      owner.joined
+      owner.origin === 'cli'
         ? `run ${owner.run.runId}: joined the run of \`ephemeral-servers run\` in ${startMs.toFixed(1)} ms (its run-scoped servers: ${Object.keys(owner.endpoints).join(', ') || 'none'})`
-        : `run ${owner.run.runId}: run-scoped servers ready in ${startMs.toFixed(1)} ms (${Object.entries(owner.readyMs)
-            .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
-            .join(', ')})`,
+        : owner.origin === 'process'
+          ? `run ${owner.run.runId}: project ${JSON.stringify(project.config.name ?? '')} joined this Vitest process's run in ${startMs.toFixed(1)} ms`
+          : `run ${owner.run.runId}: run-scoped servers ready in ${startMs.toFixed(1)} ms (${Object.entries(owner.readyMs)
+              .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+              .join(', ')})`,
     );
-    const provided: ProvidedServers = {
-      runId: owner.run.runId,
-      stateFile: owner.run.stateFile,
-      configFile: owner.configFile,
-      endpoints: { ...owner.endpoints },
-    };
-    project.provide(PROVIDE_KEY, provided);
+    try {
+      await provideRun(project, owner);
+      // One follower per run: the setup that created it (or each that joined the CLI's, which only checks).
+      if (owner.origin !== 'process') followConfigFile(project, owner);
+    } catch (error) {
+      await owner.teardown();
+      throw error;
+    }
     return async function teardown() {
       const stoppingAt = performance.now();
       try {

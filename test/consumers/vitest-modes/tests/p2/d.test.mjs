@@ -1,0 +1,3 @@
+import { defineVitestContract } from '../contract.mjs';
+
+defineVitestContract(import.meta.url);
