@@ -63,17 +63,18 @@ async function main(): Promise<void> {
       pid: undefined,
       thread: undefined,
       owned: new Set(),
-      send: (message: ServerMessage) => {
-        if (!socket.destroyed) socket.write(encodeMessage(message));
+      send: (message: ServerMessage, onFlushed?: () => void) => {
+        if (!socket.destroyed) socket.write(encodeMessage(message), onFlushed);
+        else onFlushed?.();
       },
     };
     const onMessage = (message: unknown): void => {
       const request = message as RequestMessage;
       supervisor.handle(conn, request).then(
         (result) => {
-          conn.send({ id: request.id, ok: true, result: result ?? null });
-          // The run directory is gone already (see the handler): nothing is left to do.
-          if (request.op === 'shutdown') exitAfterShutdown();
+          // After `shutdown` the run directory is gone already (see the handler): nothing is left to do
+          // but exit, once the answer has left (a queued write dies with the process otherwise).
+          conn.send({ id: request.id, ok: true, result: result ?? null }, request.op === 'shutdown' ? exitAfterShutdown : undefined);
         },
         (error: unknown) => {
           const { code, message: text, detail } = error as { code?: unknown; message?: unknown; detail?: unknown };

@@ -28,7 +28,8 @@ export interface SupervisorConnection {
   thread: number | undefined;
   /** Keys this connection spawned or recorded for a worker: stopped or removed when it closes. */
   readonly owned: Set<string>;
-  send(message: ServerMessage): void;
+  /** Sends a message; `onFlushed` runs once it has been handed to the kernel (or the connection is gone). */
+  send(message: ServerMessage, onFlushed?: () => void): void;
 }
 
 /** Options of {@link Supervisor}. */

@@ -211,7 +211,8 @@ describe('setup steps (`setup`)', () => {
     const starting = startServers(
       defineServers({
         db: {
-          setup: [['sh', '-c', `echo $$ > ${outside}/step.pid; echo {tmpDir} > ${outside}/tmpdir; exec sleep 30`]],
+          // The pid file last: once it is written, so is the other.
+          setup: [['sh', '-c', `echo {tmpDir} > ${outside}/tmpdir; echo $$ > ${outside}/step.pid; exec sleep 30`]],
           command: ['node', serverScript, '--port', '{port}'],
         },
       }),
