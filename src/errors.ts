@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'ES_SERVER_DAEMONIZED'
   | 'ES_RUN_DIR'
   | 'ES_PORT_RESERVATION'
-  | 'ES_RUN_CONFIG_MISMATCH';
+  | 'ES_RUN_CONFIG_MISMATCH'
+  | 'ES_PROCESS_TABLE'
+  | 'ES_PROCESS_UNVERIFIED';
 
 /** Base class of every error thrown by ephemeral-servers. */
 export class EphemeralServersError extends Error {
@@ -490,5 +492,48 @@ export class RunConfigMismatchError extends EphemeralServersError {
     this.name = 'RunConfigMismatchError';
     this.stateFile = stateFile;
     this.differences = differences;
+  }
+}
+
+/**
+ * Processes cannot be inspected here: neither backend works (`/proc` is missing, hidden or of another
+ * pid namespace, and `ps` is missing or fails; see "Platform backends" in docs/architecture.md), or
+ * `ps` failed mid-run. Without either, no process's identity can be checked, so nothing is started and
+ * nothing is signalled.
+ */
+export class ProcessTableError extends EphemeralServersError {
+  /** What failed, one line per backend or call, e.g. `procfs: /proc/self/stat cannot be read (ENOENT)`. */
+  readonly reasons: readonly string[];
+
+  constructor(reasons: readonly string[], options?: { cause?: unknown }) {
+    super(
+      'ES_PROCESS_TABLE',
+      `Cannot inspect processes (${reasons.join('; ')}): ephemeral-servers needs /proc or a working \`ps\` to tell its own processes from others.`,
+      options,
+    );
+    this.name = 'ProcessTableError';
+    this.reasons = reasons;
+  }
+}
+
+/**
+ * A recorded server's process is running, but it cannot be proven to be that server: it is not this
+ * supervisor's child, its start time was not recorded (or was recorded by the other platform backend,
+ * so the two cannot be compared), and it does not carry the run's marker. It was not signalled, and
+ * its entry stays in the state file.
+ */
+export class UnverifiedProcessError extends EphemeralServersError {
+  /** State key of the server, `<name>@<slot>`. */
+  readonly server: string;
+  readonly pid: number;
+  /** Why its identity could not be established. */
+  readonly reason: string;
+
+  constructor(server: string, pid: number, reason: string) {
+    super('ES_PROCESS_UNVERIFIED', `${server}: pid ${pid} is running but cannot be proven to be this server (${reason}), so it was not signalled.`);
+    this.name = 'UnverifiedProcessError';
+    this.server = server;
+    this.pid = pid;
+    this.reason = reason;
   }
 }

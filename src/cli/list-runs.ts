@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateFileError } from '../errors.js';
 import { RUN_DIR_PREFIX } from '../run/run-dir.js';
-import { isProcessAlive } from '../process/process-identity.js';
+import { checkProcessIdentities } from '../process/process-identity.js';
 import { readState } from '../state/index.js';
 import type { StateFile } from '../state/schema.js';
 
@@ -39,30 +39,38 @@ export interface RunListing {
   servers: ServerListing[];
 }
 
-/** Describes a run from its state file (pid + start time checked for every process). */
+/**
+ * Describes a run from its state file (pid + start time checked for every process, all in one pass of
+ * the platform backend). A process whose identity cannot be established (see `checkProcessIdentity`)
+ * counts as alive: it may be the one.
+ *
+ * @throws ProcessTableError when no platform backend works here.
+ */
 export function describeRun(state: StateFile, stateFile: string): RunListing {
+  const entries = Object.entries(state.servers).sort(([a], [b]) => a.localeCompare(b));
+  const [owner, ...servers] = checkProcessIdentities([state.owner, ...entries.map(([, entry]) => entry)]).map(
+    (identity) => identity === 'alive' || identity === 'unverified',
+  );
   return {
     runId: state.runId,
     stateFile,
     runDir: state.runDir,
     createdAt: state.createdAt,
-    owner: { pid: state.owner.pid, alive: isProcessAlive(state.owner.pid, state.owner.startTime) },
-    servers: Object.entries(state.servers)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, entry]) => ({
-        key,
-        name: entry.name,
-        slot: entry.slot,
-        scope: entry.scope,
-        kind: entry.kind,
-        status: entry.status !== 'dead' && !isProcessAlive(entry.pid, entry.startTime) ? 'gone' : entry.status,
-        pid: entry.pid,
-        host: entry.endpoint.host,
-        port: entry.endpoint.port,
-        url: entry.endpoint.url,
-        startedAt: entry.startedAt,
-        logPath: entry.logPath,
-      })),
+    owner: { pid: state.owner.pid, alive: owner === true },
+    servers: entries.map(([key, entry], index) => ({
+      key,
+      name: entry.name,
+      slot: entry.slot,
+      scope: entry.scope,
+      kind: entry.kind,
+      status: entry.status !== 'dead' && servers[index] !== true ? 'gone' : entry.status,
+      pid: entry.pid,
+      host: entry.endpoint.host,
+      port: entry.endpoint.port,
+      url: entry.endpoint.url,
+      startedAt: entry.startedAt,
+      logPath: entry.logPath,
+    })),
   };
 }
 

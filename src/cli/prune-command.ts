@@ -11,7 +11,9 @@ export interface PruneOptions {
 /**
  * `ephemeral-servers prune`: reaps stale runs, i.e. run directories under the temp dir whose owner and
  * supervisor both died (a machine crash, both SIGKILLed): their recorded processes are stopped (identity
- * checked) and the directories removed. See `sweepStaleRuns`; live runs are never touched.
+ * checked) and the directories removed. See `sweepStaleRuns`; live runs are never touched, and a process
+ * whose identity cannot be established is never signalled: its run directory stays, and the output
+ * says which server, which pid and why.
  */
 export async function pruneCommand(options: PruneOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   const result = await sweepStaleRuns({ tmpDir: options.tmpDir });
@@ -21,7 +23,7 @@ export async function pruneCommand(options: PruneOptions, stdout: NodeJS.Writabl
   }
   const lines = [result.reaped.length === 0 ? 'No stale runs.' : `Reaped ${result.reaped.length} stale run(s):`, ...result.reaped.map((dir) => `  ${dir}`)];
   if (result.skipped.length > 0) {
-    lines.push(`Left ${result.skipped.length} run directory(ies) alone:`, ...result.skipped.map(({ runDir, reason }) => `  ${runDir}: ${reason}`));
+    lines.push(`Left ${result.skipped.length} run directory(ies) in place:`, ...result.skipped.map(({ runDir, reason }) => `  ${runDir}: ${reason}`));
   }
   stdout.write(`${lines.join('\n')}\n`);
 }

@@ -37,10 +37,12 @@ export function defaultReservationDir(): string {
 /**
  * On-disk protocol (keep it stable: different versions of this package share the directory).
  * `<dir>/<port>/` holds one claim file per claimant, named `<pid>-<startTime>-<nonce>` where
- * `startTime` is field 22 of `/proc/<pid>/stat` (`x` where there is no `/proc`) and `nonce` is hex.
- * The name is the whole identity, so readers never read a half-written file.
+ * `startTime` is the claimant's start-time token (src/platform/start-time.ts: clock ticks from
+ * `/proc/<pid>/stat` field 22, or `ps:<seconds>` from `ps -o lstart=`; `x` when none could be read)
+ * and `nonce` is hex. The name is the whole identity, so readers never read a half-written file. A
+ * claim whose start time is of the other backend's kind counts as live while its pid runs.
  */
-const CLAIM_NAME = /^(\d+)-(\d+|x)-([0-9a-f]+)$/;
+const CLAIM_NAME = /^(\d+)-(\d+|ps:\d+|x)-([0-9a-f]+)$/;
 /** A port directory's name: the port in decimal. */
 const PORT_DIR_NAME = /^[1-9]\d{0,4}$/;
 

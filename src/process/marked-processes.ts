@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { platformBackend } from '../platform/select-backend.js';
 
 /**
  * The environment marker of every command server a supervisor spawns: `EPHEMERAL_SERVERS_RUN_ID` names
@@ -10,8 +10,6 @@ export const RUN_MARKER_ENV = 'EPHEMERAL_SERVERS_RUN_ID';
 /** See {@link RUN_MARKER_ENV}. */
 export const SERVER_MARKER_ENV = 'EPHEMERAL_SERVERS_SERVER';
 
-const procAvailable = process.platform === 'linux';
-
 /** Which marked processes to look for. */
 export interface MarkerQuery {
   runId: string;
@@ -19,53 +17,29 @@ export interface MarkerQuery {
   key?: string;
   /**
    * Only pids above this one, unless the pid counter wrapped since (`/proc/sys/kernel/ns_last_pid` is
-   * lower): a descendant is younger than the server, so a larger pid. Keeps the scan to a few files.
+   * lower): a descendant is younger than the server, so a larger pid. Keeps the procfs scan to a few
+   * files; the posix backend lists every process in one `ps` call and ignores it.
    * @default every pid
    */
   newerThanPid?: number;
-}
-
-function lastPid(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') return undefined;
-    throw error;
-  }
+  /** Only these pids (e.g. to check one process). @default every process */
+  pids?: readonly number[];
 }
 
 /**
- * Live processes carrying the run's marker (see {@link RUN_MARKER_ENV}), found through
- * `/proc/<pid>/environ` (proc(5)): readable only for this user's processes, so another user's are
- * never matched. Zombies have an empty environ and are not matched. Where there is no `/proc`, the
- * answer is `[]` (the platform issue covers `ps eww`).
+ * Live processes (not this one) carrying the run's marker (see {@link RUN_MARKER_ENV}) and matching
+ * `query`: procfs reads `/proc/<pid>/environ` (proc(5)); posix reads `ps eww` (ps(1)) where the OS
+ * shows environments. Either way only this user's processes are readable (every one as root), so
+ * another user's are never matched; zombies are never matched.
+ *
+ * @throws ProcessTableError when no backend works here.
  */
 export function findMarkedProcesses(query: MarkerQuery): number[] {
-  if (!procAvailable) return [];
-  const runNeedle = `\0${RUN_MARKER_ENV}=${query.runId}\0`;
-  const keyNeedle = query.key === undefined ? undefined : `\0${SERVER_MARKER_ENV}=${query.key}\0`;
-  const last = query.newerThanPid === undefined ? undefined : lastPid();
-  const floor = last !== undefined && query.newerThanPid !== undefined && last >= query.newerThanPid ? query.newerThanPid : 0;
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= floor || pid === process.pid) continue;
-    let environ: string;
-    try {
-      environ = `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM') continue;
-      throw error;
-    }
-    if (environ.includes(runNeedle) && (keyNeedle === undefined || environ.includes(keyNeedle))) found.push(pid);
-  }
-  return found;
+  const env: Record<string, string> = { [RUN_MARKER_ENV]: query.runId };
+  if (query.key !== undefined) env[SERVER_MARKER_ENV] = query.key;
+  return platformBackend().findProcessesWithEnvironment({
+    env,
+    ...(query.newerThanPid === undefined ? {} : { newerThanPid: query.newerThanPid }),
+    ...(query.pids === undefined ? {} : { pids: query.pids }),
+  });
 }

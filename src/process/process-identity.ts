@@ -1,124 +1,166 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import type { BackendKind, ProcessStatus } from '../platform/platform-backend.js';
+import { platformBackend } from '../platform/select-backend.js';
+import { startTimeKind } from '../platform/start-time.js';
 
 /**
- * Process identity and liveness, from `/proc` on Linux (proc(5)): a pid alone is not an identity,
- * because the kernel reuses pids. A pid plus its start time (field 22 of `/proc/<pid>/stat`, clock ticks
- * since boot) is. Zombies (state `Z`) count as dead: they run nothing and hold no port, and a container
- * init that does not reap (as on this project's CI machine) can leave them for a long time.
+ * Process identity and liveness, through the platform backend of this process (`/proc` on Linux,
+ * `ps` elsewhere: see `src/platform/`). A pid alone is not an identity, because the kernel reuses
+ * pids; a pid plus its start time is. Zombies count as dead: they run nothing and hold no port, and a
+ * container init that does not reap (as on this project's CI machine) can leave them for a long time.
  */
 
-interface ProcStat {
-  state: string;
-  ppid: number;
-  pgid: number;
-  startTime: string;
-}
+/**
+ * Where a recorded process (pid + start time) stands:
+ * - `alive`: that pid runs, with the recorded start time: it is the recorded process;
+ * - `dead`: no process has that pid, or only a zombie;
+ * - `reused`: that pid runs another process (another start time);
+ * - `unverified`: that pid runs, but nothing says whether it is the recorded process: no start time was
+ *   recorded, it was recorded by the other backend (the tokens cannot be compared), or this backend
+ *   cannot read the process's start time. Never signal such a process on its pid alone.
+ */
+export type ProcessIdentity = 'alive' | 'dead' | 'reused' | 'unverified';
 
-const hasProc = process.platform === 'linux';
-
-function isExpectedFsError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM';
-}
-
-/** Parses `/proc/<pid>/stat`; the command name (field 2) may hold spaces and parentheses. */
-function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (error) {
-    if (isExpectedFsError(error)) return undefined;
-    throw error;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); field N is fields[N - 3].
-  return {
-    state: fields[0] ?? '?',
-    ppid: Number(fields[1]),
-    pgid: Number(fields[2]),
-    startTime: fields[19] ?? '',
-  };
+function identify(status: ProcessStatus | undefined, startTime: string | undefined, kind: BackendKind): ProcessIdentity {
+  if (status === undefined || status.zombie) return 'dead';
+  if (startTime === undefined || startTimeKind(startTime) !== kind || status.startTime === undefined) return 'unverified';
+  return status.startTime === startTime ? 'alive' : 'reused';
 }
 
 /**
- * Start time of a process, as an opaque string (Linux: clock ticks since boot), or `undefined` when the
- * process does not exist or the platform has no `/proc`.
+ * Checks a recorded process: see {@link ProcessIdentity}. One `/proc` file, or one `ps` call (none when
+ * `kill(pid, 0)` already reports it gone).
+ *
+ * @param startTime the token recorded with the pid (see `src/platform/start-time.ts`).
+ * @throws ProcessTableError when no backend works here.
+ */
+export function checkProcessIdentity(pid: number, startTime: string | undefined): ProcessIdentity {
+  const backend = platformBackend();
+  return identify(backend.readProcess(pid), startTime, backend.kind);
+}
+
+/**
+ * {@link checkProcessIdentity} for many processes in one pass (one `ps` call on the posix backend).
+ *
+ * @returns the identity of each target, in the order of `targets`.
+ * @throws ProcessTableError when no backend works here.
+ */
+export function checkProcessIdentities(targets: readonly { pid: number; startTime?: string | undefined }[]): ProcessIdentity[] {
+  const backend = platformBackend();
+  const statuses = backend.readProcesses(targets.map((target) => target.pid));
+  return targets.map((target) => identify(statuses.get(target.pid), target.startTime, backend.kind));
+}
+
+/**
+ * Why a process reads as {@link ProcessIdentity} `unverified`, for messages (e.g. "no start time was
+ * recorded").
+ */
+export function describeUnverified(startTime: string | undefined): string {
+  const backend = platformBackend();
+  if (startTime === undefined) return 'no start time was recorded for it';
+  const kind = startTimeKind(startTime);
+  if (kind !== backend.kind) {
+    return `its start time ${JSON.stringify(startTime)} was recorded ${kind === undefined ? 'in an unknown format' : `by the ${kind} backend`}, and this process reads processes through the ${backend.kind} backend: the two cannot be compared`;
+  }
+  return 'its start time cannot be read';
+}
+
+/**
+ * Start time of a process, as an opaque token of this process's backend (procfs: clock ticks since
+ * boot; posix: `ps:<seconds since the epoch>`), or `undefined` when the process does not exist.
+ *
+ * @throws ProcessTableError when no backend works here.
  */
 export function readProcessStartTime(pid: number): string | undefined {
-  if (!hasProc) return undefined;
-  return readProcStat(pid)?.startTime;
+  if (pid === process.pid) return (ownStartTime ??= { token: platformBackend().readProcess(pid)?.startTime }).token;
+  return platformBackend().readProcess(pid)?.startTime;
+}
+
+/** This process's start time never changes: read once (the posix backend spawns `ps` for it). */
+let ownStartTime: { token: string | undefined } | undefined;
+
+/**
+ * Whether `pid` runs and, when `startTime` is given, may still be the process that had that start
+ * time: a reused pid is reported dead, an {@link ProcessIdentity} `unverified` one alive (it may be the
+ * one; to decide whether to signal it, use {@link checkProcessIdentity}). Zombies are dead.
+ *
+ * @throws ProcessTableError when no backend works here.
+ */
+export function isProcessAlive(pid: number, startTime?: string): boolean {
+  const backend = platformBackend();
+  const status = backend.readProcess(pid);
+  if (status === undefined || status.zombie) return false;
+  return startTime === undefined || identify(status, startTime, backend.kind) !== 'reused';
 }
 
 /**
- * Whether `pid` runs and, when `startTime` is given, is still the process that had that start time
- * (so a reused pid is reported dead). Zombies are dead.
+ * Those of `pids` that run (zombies excluded), in one pass (one `ps` call on posix).
+ *
+ * @throws ProcessTableError when no backend works here.
  */
-export function isProcessAlive(pid: number, startTime?: string): boolean {
-  if (hasProc) {
-    const stat = readProcStat(pid);
-    if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
-    return startTime === undefined || stat.startTime === startTime;
-  }
+export function listLiveProcesses(pids: readonly number[]): number[] {
+  if (pids.length === 0) return [];
+  const statuses = platformBackend().readProcesses(pids);
+  return pids.filter((pid) => statuses.get(pid)?.zombie === false);
+}
+
+/**
+ * Whether a recorded process has certainly ended, answered from what is cheap, for readers deciding
+ * whether to report a server dead (`getEndpoint` runs on every supertest request): with procfs, the
+ * full {@link isProcessAlive} check (one file); with posix, `kill(pid, 0)` alone (no `ps` spawn), so a
+ * zombie or a reused pid there reads as running until the supervisor, its parent, records the exit (it
+ * does so as soon as Node reaps the child, milliseconds after the exit).
+ *
+ * @throws ProcessTableError when no backend works here.
+ */
+export function hasProcessEnded(pid: number, startTime?: string): boolean {
+  if (platformBackend().kind === 'procfs') return !isProcessAlive(pid, startTime);
+  return !signalZero(pid);
+}
+
+/** `kill(pid, 0)`: whether a process (or, for a negative pid, a process group) exists; `EPERM` (another user's) counts as existing. */
+function signalZero(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    if ((error as NodeJS.ErrnoException).code === 'EPERM') return true;
-    throw error;
-  }
-}
-
-/**
- * Pids of the live (non-zombie) members of process group `pgid`. On platforms without `/proc` it
- * answers `[pgid]` while `kill(-pgid, 0)` succeeds, else `[]`.
- */
-export function listProcessGroup(pgid: number): number[] {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return [];
-    if (code !== 'EPERM') throw error;
-  }
-  if (!hasProc) return [pgid];
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const stat = readProcStat(pid);
-    if (stat && stat.pgid === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(pid);
-  }
-  return members;
-}
-
-/**
- * Whether process group `pgid` still has a live member. The leader is checked first (one `/proc` file):
- * while it runs, the answer is yes without a scan of every process; the scan is only needed once it
- * has exited, to tell live members from zombies.
- */
-export function isProcessGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') return false;
-    if (code !== 'EPERM') throw error;
-  }
-  if (hasProc) {
-    const leader = readProcStat(pgid);
-    if (leader !== undefined && leader.pgid === pgid && leader.state !== 'Z' && leader.state !== 'X') return true;
-  }
-  return listProcessGroup(pgid).length > 0;
-}
-
-/** Command line of a process, space-joined, or `undefined`. */
-export function readCommandLine(pid: number): string | undefined {
-  if (!hasProc) return undefined;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch (error) {
-    if (isExpectedFsError(error)) return undefined;
+    if (code === 'EPERM') return true;
     throw error;
   }
+}
+
+/**
+ * Pids of the live (non-zombie) members of process group `pgid`: none without asking the backend
+ * when `kill(-pgid, 0)` finds no group.
+ *
+ * @throws ProcessTableError when no backend works here.
+ */
+export function listProcessGroup(pgid: number): number[] {
+  if (!signalZero(-pgid)) return [];
+  return platformBackend().listGroupMembers(pgid);
+}
+
+/**
+ * Whether process group `pgid` still has a live member. `kill(-pgid, 0)` first (no group: no); then
+ * the leader (one `/proc` file or one `ps -p`): while it runs, the answer is yes without listing every
+ * process; the full list is only needed once it has exited, to tell live members from zombies.
+ *
+ * @throws ProcessTableError when no backend works here.
+ */
+export function isProcessGroupAlive(pgid: number): boolean {
+  if (!signalZero(-pgid)) return false;
+  const backend = platformBackend();
+  const leader = backend.readProcess(pgid);
+  if (leader !== undefined && leader.pgid === pgid && !leader.zombie) return true;
+  return backend.listGroupMembers(pgid).length > 0;
+}
+
+/**
+ * Command line of a process, space-joined (for messages), or `undefined` when it is gone or hidden.
+ *
+ * @throws ProcessTableError when no backend works here.
+ */
+export function readCommandLine(pid: number): string | undefined {
+  return platformBackend().readCommandLine(pid);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive, isProcessGroupAlive } from './process-identity.js';
+import { checkProcessIdentity, isProcessGroupAlive } from './process-identity.js';
 
 /** A process group to stop, as recorded when its leader was spawned. */
 export interface ProcessGroupTarget {
@@ -7,7 +7,10 @@ export interface ProcessGroupTarget {
   pid: number;
   /** Process group id; equals `pid` for servers spawned by this package. */
   pgid: number;
-  /** Start time of the leader (see process-identity.ts); when given, a reused pid is never signalled. */
+  /**
+   * Start time of the leader (a token of `src/platform/start-time.ts`). Without one (or with one of the
+   * other backend), a running leader cannot be told from a reused pid, and is never signalled.
+   */
   startTime?: string | undefined;
 }
 
@@ -22,18 +25,22 @@ export interface StopOutcome {
 }
 
 /**
- * Where a process group stands, checked through `/proc`:
+ * Where a process group stands, checked through the platform backend (see `checkProcessIdentity`):
  * - `foreign`: the leader's pid runs a different process now (another start time): never signal it.
+ * - `unverified`: the leader's pid runs, but whether it is the recorded process cannot be established
+ *   (no start time recorded, or one of the other backend): never signal it on that alone.
  * - `alive`: the leader is the recorded process, or it has exited but members of its group live on (a
  *   grandchild). A process group id cannot be handed out again while any process still belongs to the
  *   group, so a live group under a dead leader is still the recorded one.
  * - `gone`: nothing of it runs (zombies count as gone).
+ *
+ * @throws ProcessTableError when no backend works here.
  */
-export function checkProcessGroup(target: ProcessGroupTarget): 'alive' | 'gone' | 'foreign' {
-  if (isProcessAlive(target.pid)) {
-    if (target.startTime !== undefined && !isProcessAlive(target.pid, target.startTime)) return 'foreign';
-    return 'alive';
-  }
+export function checkProcessGroup(target: ProcessGroupTarget): 'alive' | 'gone' | 'foreign' | 'unverified' {
+  const leader = checkProcessIdentity(target.pid, target.startTime);
+  if (leader === 'alive') return 'alive';
+  if (leader === 'reused') return 'foreign';
+  if (leader === 'unverified') return 'unverified';
   return isProcessGroupAlive(target.pgid) ? 'alive' : 'gone';
 }
 
@@ -73,9 +80,11 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
 /**
  * Resolves `true` once every live member of the group is gone, or `false` after `timeoutMs`.
  * `wake` (e.g. the leader's exit) triggers an immediate check instead of waiting for the next poll.
+ * `leaderRunning`, when the caller knows (the leader is its child and its exit has not been seen),
+ * answers "still running" without asking the platform backend: no `ps` spawn per poll on posix.
  */
-export function waitForProcessGroupExit(pgid: number, timeoutMs: number, wake?: Promise<unknown>): Promise<boolean> {
-  return pollUntil(() => !isProcessGroupAlive(pgid), timeoutMs, wake);
+export function waitForProcessGroupExit(pgid: number, timeoutMs: number, wake?: Promise<unknown>, leaderRunning?: () => boolean): Promise<boolean> {
+  return pollUntil(() => !(leaderRunning?.() ?? false) && !isProcessGroupAlive(pgid), timeoutMs, wake);
 }
 
 /**
@@ -113,6 +122,8 @@ export interface GroupStopOptions {
   stopTimeoutMs: number;
   /** Resolves when the leader exits (a child's `exit` event): the stop returns then rather than at the next poll. */
   exited?: Promise<unknown>;
+  /** Whether the leader is known to run still (a child whose exit has not been seen): no need to look. @default unknown: look */
+  leaderRunning?: () => boolean;
 }
 
 /**
@@ -125,10 +136,10 @@ export interface GroupStopOptions {
  */
 export async function signalGroupAndWait(pgid: number, options: GroupStopOptions): Promise<StopOutcome> {
   signalProcessGroup(pgid, options.signal);
-  if (options.signal !== 'SIGKILL' && (await waitForProcessGroupExit(pgid, options.stopTimeoutMs, options.exited))) {
+  if (options.signal !== 'SIGKILL' && (await waitForProcessGroupExit(pgid, options.stopTimeoutMs, options.exited, options.leaderRunning))) {
     return { forced: false, wasRunning: true, foreign: false };
   }
   signalProcessGroup(pgid, 'SIGKILL');
-  await waitForProcessGroupExit(pgid, KILL_WAIT_MS, options.exited);
+  await waitForProcessGroupExit(pgid, KILL_WAIT_MS, options.exited, options.leaderRunning);
   return { forced: options.signal !== 'SIGKILL', wasRunning: true, foreign: false };
 }

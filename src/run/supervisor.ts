@@ -3,8 +3,9 @@ import { resolve, sep } from 'node:path';
 import type { ExitStatus } from '../errors.js';
 import { StateChangeError, SupervisorUnreachableError } from '../errors.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../process/marked-processes.js';
-import { isProcessAlive } from '../process/process-identity.js';
+import { checkProcessIdentities, isProcessAlive } from '../process/process-identity.js';
 import { spawnCommand } from '../process/spawn-command.js';
+import { platformBackend } from '../platform/select-backend.js';
 import { signalProcessGroup } from '../process/stop-process-group.js';
 import { writeFileAtomicSync } from '../state/atomic-write.js';
 import { formatSchemaIssues } from '../state/parse-state.js';
@@ -17,6 +18,11 @@ import { serverGroupStatus, stopMarkedProcesses, stopServerGroup, type ServerPro
 
 /** How often adopted servers (not our children, after a supervisor restart) are checked for death, in ms. */
 export const ADOPTED_POLL_MS = 50;
+/**
+ * The same with the posix backend, in ms: each check is a `ps` spawn (milliseconds of CPU), so it runs
+ * less often; a death is still seen within this.
+ */
+export const ADOPTED_POLL_POSIX_MS = 250;
 /** How often the state file is checked for being replaced or deleted behind our back, in ms. */
 export const STATE_CHECK_MS = 500;
 
@@ -63,7 +69,7 @@ export class Supervisor {
   #flushScheduled = false;
   /** Identity of the state file as last written (inode, size, mtime): anything else means someone else wrote it. */
   #written: string | undefined;
-  #reaping: Promise<void> | undefined;
+  #reaping: Promise<StopAllResult> | undefined;
   #timers: NodeJS.Timeout[] = [];
   /** Set by `shutdown`: the run is over, nothing is written any more. */
   #closed = false;
@@ -99,23 +105,31 @@ export class Supervisor {
   }
 
   /**
-   * Adopts the command servers of the state (after a supervisor restart, or for a sweep): those still
-   * alive by identity (pid + start time) are watched by polling, the others are recorded dead.
+   * Adopts the command servers of the state (after a supervisor restart, or for a sweep): those not
+   * known dead (dead, or their pid reused) are watched by polling, the others are recorded dead. One
+   * whose identity cannot be established (`unverified`) is kept: it may be the server, and its stop
+   * decides (it is never signalled on its pid alone).
    */
   adopt(): void {
+    const adopted: ServerProcess[] = [];
     for (const [key, entry] of Object.entries(this.state.servers)) {
       if (entry.kind !== 'command' || entry.pgid === undefined || entry.status === 'dead') continue;
       const proc: ServerProcess = createServerProcess(key, entry.pid, entry.pgid, entry.startTime, undefined);
       this.#processes.set(entry.pid, proc);
-      if (!isProcessAlive(entry.pid, entry.startTime)) this.#exited(proc, { code: null, signal: null });
+      adopted.push(proc);
     }
+    const recordEnded = (procs: readonly ServerProcess[]): void => {
+      // One pass for all of them: one `ps` call on posix.
+      const identities = checkProcessIdentities(procs);
+      procs.forEach((proc, index) => {
+        if (identities[index] === 'dead' || identities[index] === 'reused') this.#exited(proc, { code: null, signal: null });
+      });
+    };
+    recordEnded(adopted);
     const timer = setInterval(() => {
-      for (const proc of this.#processes.values()) {
-        if (proc.child === undefined && proc.exit === undefined && !isProcessAlive(proc.pid, proc.startTime)) {
-          this.#exited(proc, { code: null, signal: null });
-        }
-      }
-    }, ADOPTED_POLL_MS);
+      const watched = [...this.#processes.values()].filter((proc) => proc.child === undefined && proc.exit === undefined);
+      if (watched.length > 0) recordEnded(watched);
+    }, platformBackend().kind === 'posix' ? ADOPTED_POLL_POSIX_MS : ADOPTED_POLL_MS);
     timer.unref();
     this.#timers.push(timer);
   }
@@ -172,8 +186,11 @@ export class Supervisor {
    * Reaps the run: every command server, in reverse dependency order (its stop signal, then SIGKILL
    * after `stopTimeoutMs`; SIGKILL at once when `urgent`), then every process still carrying the run's
    * marker. Works from memory: whatever happened to the state file or the directory. Idempotent.
+   *
+   * @returns What the stop of the recorded servers did; `failed` lists those left running and why (a
+   *   process that may not be signalled: `EPERM`, or an identity that cannot be established).
    */
-  reap(options: { urgent?: boolean } = {}): Promise<void> {
+  reap(options: { urgent?: boolean } = {}): Promise<StopAllResult> {
     this.#reaping ??= (async () => {
       this.#stopTimers();
       const entries = Object.entries(this.state.servers).filter(([, entry]) => entry.kind === 'command');
@@ -183,6 +200,7 @@ export class Supervisor {
       this.#log(`reaped: stopped [${result.stopped.join(', ')}], already gone [${result.alreadyGone.join(', ')}]${result.failed.length ? `, failed [${result.failed.map((f) => `${f.key}: ${f.message}`).join('; ')}]` : ''}`);
       const escaped = await stopMarkedProcesses({ runId: this.state.runId }, 'SIGKILL', 0);
       if (escaped.length > 0) this.#log(`stopped ${escaped.length} marked process(es) outside any recorded group: ${escaped.join(', ')}`);
+      return result;
     })();
     return this.#reaping;
   }
@@ -324,7 +342,7 @@ export class Supervisor {
           const proc = this.#processes.get(pid) ?? createServerProcess(key, pid, entry.pgid, entry.startTime, undefined);
           const signal = stopTimeoutMs === 0 ? 'SIGKILL' : (entry.stopSignal as NodeJS.Signals);
           const timeoutMs = stopTimeoutMs ?? entry.stopTimeoutMs;
-          outcome = { ...(await stopServerGroup(proc, signal, timeoutMs)), escaped: [] };
+          outcome = { ...(await stopServerGroup(proc, signal, timeoutMs, this.state.runId)), escaped: [] };
           outcome.escaped = await stopMarkedProcesses({ runId: this.state.runId, key, newerThanPid: pid }, signal, timeoutMs);
           if (proc.exit !== undefined || outcome.wasRunning) this.#processes.delete(pid);
           this.#log(`stopped ${key} pid ${pid}${outcome.forced ? ' (SIGKILL)' : ''}${outcome.foreign ? ' (pid reused: left alone)' : ''}${outcome.escaped.length ? `, escaped ${outcome.escaped.join(', ')}` : ''}`);
@@ -343,7 +361,7 @@ export class Supervisor {
   /** SIGKILL to a server's group, after the identity check every stop makes (`serverGroupStatus`). */
   #killNow(entry: StateEntry): void {
     const proc = this.#processes.get(entry.pid);
-    if (proc !== undefined && serverGroupStatus(proc) === 'alive') signalProcessGroup(proc.pgid, 'SIGKILL');
+    if (proc !== undefined && serverGroupStatus(proc, this.state.runId) === 'alive') signalProcessGroup(proc.pgid, 'SIGKILL');
   }
 
   /**

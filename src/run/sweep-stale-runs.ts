@@ -2,7 +2,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateFileError } from '../errors.js';
-import { isProcessAlive } from '../process/process-identity.js';
+import { checkProcessIdentity, describeUnverified } from '../process/process-identity.js';
 import { readState } from '../state/state-file.js';
 import type { StateFile } from '../state/schema.js';
 import { removeRunDirectory } from './remove-run-dir.js';
@@ -37,13 +37,19 @@ const CREATION_GRACE_MS = 60_000;
  * owner (pid + start time in the state file) is dead and whose supervisor (pid + start time in
  * `supervisor.json`) is dead too, is reaped exactly as its supervisor would have: its recorded command
  * servers in reverse dependency order (stop signal, SIGKILL after `stopTimeoutMs`; identity checked
- * before every signal: a pid that now belongs to an unrelated process is left alone), then every
- * process still carrying the run's marker; then the directory is removed. A corrupt state file is
- * reaped through the marker alone (the run id is in `supervisor.json`). Runs whose owner or supervisor
- * lives are not touched. Called by `startRun` at the start of every run, and by `ephemeral-servers prune`.
+ * before every signal: a pid that now belongs to an unrelated process is left alone, and so is one
+ * whose identity cannot be established), then every process still carrying the run's marker; then the
+ * directory is removed. A corrupt state file is reaped through the marker alone (the run id is in
+ * `supervisor.json`). Runs whose owner or supervisor lives are not touched, nor, with a reason in
+ * `skipped`, those whose owner or supervisor pid runs a process that cannot be told apart from it (a
+ * start time recorded by the other platform backend, or none). Called by `startRun` at the start of
+ * every run, and by `ephemeral-servers prune`.
  *
  * @returns The run directories reaped, and those skipped with the exact reason (a foreign state file, a
- *   corrupt one without a run id to find its processes by, a process that may not be signalled).
+ *   corrupt one without a run id to find its processes by, an owner that may still live, servers left
+ *   running because they may not be signalled or their identity cannot be established: their run
+ *   directory stays, so that a later sweep can try again).
+ * @throws ProcessTableError when no platform backend works here.
  * @throws The `fs` error when `tmpDir` cannot be read.
  */
 export async function sweepStaleRuns(options: SweepStaleRunsOptions = {}): Promise<SweepStaleRunsResult> {
@@ -90,13 +96,26 @@ async function sweepOne(runDir: string): Promise<'reaped' | 'live' | { skipped: 
     if (error.problem === 'foreign') return { skipped: `foreign state file: ${error.message}` };
     unreadable = error;
   }
-  if (state !== undefined && isProcessAlive(state.owner.pid, state.owner.startTime)) return 'live';
-  if (supervisor !== undefined && isProcessAlive(supervisor.pid, supervisor.startTime)) return 'live';
+  for (const [who, recorded] of [['owner', state?.owner], ['supervisor', supervisor]] as const) {
+    if (recorded === undefined) continue;
+    const identity = checkProcessIdentity(recorded.pid, recorded.startTime);
+    if (identity === 'alive') return 'live';
+    if (identity === 'unverified') {
+      return { skipped: `its ${who} pid ${recorded.pid} runs and may still be the ${who}: ${describeUnverified(recorded.startTime)}. Left alone; remove ${runDir} by hand once that run is over.` };
+    }
+  }
   try {
     if (state !== undefined) {
       const reaper = new Supervisor({ paths: runPaths(runDir), state, writeState: false });
       reaper.adopt();
-      await reaper.reap();
+      const { failed } = await reaper.reap();
+      if (failed.length > 0) {
+        return {
+          skipped:
+            `left ${failed.length} server(s) running: ${failed.map(({ message }) => message.split('\n')[0]).join('; ')}. ` +
+            `The run directory stays, so that \`ephemeral-servers prune\` can try again once they are checked.`,
+        };
+      }
     } else if (supervisor?.runId !== undefined) {
       // The file says nothing, but every server of the run carries its marker.
       await stopMarkedProcesses({ runId: supervisor.runId }, 'SIGKILL', 0);
@@ -108,8 +127,9 @@ async function sweepOne(runDir: string): Promise<'reaped' | 'live' | { skipped: 
       };
     }
   } catch (error) {
-    // A group we may not signal (EPERM): report it, sweep the others.
-    if (typeof (error as NodeJS.ErrnoException).code === 'string' && !(error instanceof StateFileError)) {
+    // A marked process we may not signal (EPERM): report it, sweep the others. Anything else (EMFILE,
+    // a process table that cannot be read) is not this run's problem and goes up.
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') {
       return { skipped: `could not reap it: ${(error as Error).message}` };
     }
     throw error;

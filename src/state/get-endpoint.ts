@@ -1,7 +1,7 @@
 import type { Endpoint } from '../endpoint.js';
 import { ServerDeadError, ServerNotFoundError, type ExitStatus } from '../errors.js';
 import { readLogTail } from '../process/log-follower.js';
-import { isProcessAlive } from '../process/process-identity.js';
+import { hasProcessEnded } from '../process/process-identity.js';
 import { stateKey, type StateFile } from './schema.js';
 import { readState, readStateSync } from './state-file.js';
 import { resolveStatePath } from './state-path.js';
@@ -25,8 +25,10 @@ export interface GetEndpointOptions {
  * @throws {@link ServerNotFoundError} when no such instance is recorded (the message lists the known ones).
  * @throws {@link ServerDeadError} when it died: recorded as dead (the process that spawned it saw it exit;
  *   the error carries its exit status), or whose process (for an in-process server, its host) is gone,
- *   checked through `/proc` with pid + start time (for servers whose spawning worker has exited; exit
- *   status unknown). The error carries the last lines of the server's log file, if it has one.
+ *   checked through the platform backend (`hasProcessEnded`: with `/proc`, pid + start time; with
+ *   `ps`, `kill(pid, 0)` only, so as not to spawn `ps` on every call), for the moment before the
+ *   supervisor has recorded an exit (exit status unknown then). The error carries the last lines of
+ *   the server's log file, if it has one.
  * @throws `StateFileError` as `readState` does; `RangeError` for an invalid `slot` or slot variable.
  */
 export async function getEndpoint(name: string, options: GetEndpointOptions = {}): Promise<Endpoint> {
@@ -54,7 +56,7 @@ export function findEndpoint(state: StateFile, name: string, slot: number | unde
   const wanted = slot ?? (runScoped ? 0 : detectWorkerSlot());
   const entry = wanted === undefined ? undefined : state.servers[stateKey(name, wanted)];
   if (!entry) throw new ServerNotFoundError(name, wanted, Object.keys(state.servers).sort(), where);
-  if (entry.status === 'dead' || !isProcessAlive(entry.pid, entry.startTime)) {
+  if (entry.status === 'dead' || hasProcessEnded(entry.pid, entry.startTime)) {
     throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath === undefined ? [] : readLogTail(entry.logPath));
   }
   return { ...entry.endpoint };

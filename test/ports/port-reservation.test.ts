@@ -6,6 +6,7 @@ import { defaultReservationDir, reservePort } from '../../src/ports/index.js';
 import { listClaimedPorts } from '../../src/ports/port-reservation.js';
 import { isProcessAlive, readProcessStartTime } from '../../src/process/process-identity.js';
 import { killFixtures, startFixture } from './fixture-process.js';
+import { reusedStartTime } from '../process/backend.js';
 
 let dir: string;
 
@@ -99,13 +100,14 @@ describe('reservePort', () => {
     await mkdir(join(dir, '40006'), { recursive: true });
     await mkdir(join(dir, '40007'), { recursive: true });
     // Our own live pid, but a start time that is not ours: a reused pid.
-    await writeFile(join(dir, '40006', `${process.pid}-1-abc`), '');
+    const reusedClaim = `${process.pid}-${reusedStartTime()}-abc`;
+    await writeFile(join(dir, '40006', reusedClaim), '');
     await writeFile(join(dir, '40007', `${dead.pid}-${dead.startTime}-abc`), '');
     const reused = await reservePort(40_006, { dir });
     const deadOne = await reservePort(40_007, { dir });
     expect(reused?.port).toBe(40_006);
     expect(deadOne?.port).toBe(40_007);
-    expect(await readdir(join(dir, '40006'))).not.toContain(`${process.pid}-1-abc`);
+    expect(await readdir(join(dir, '40006'))).not.toContain(reusedClaim);
     expect(await readdir(join(dir, '40007'))).not.toContain(`${dead.pid}-${dead.startTime}-abc`);
     await reused?.release();
     await deadOne?.release();

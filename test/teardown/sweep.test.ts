@@ -6,6 +6,7 @@ import { sweepStaleRuns } from '../../src/index.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../../src/process/marked-processes.js';
 import { readProcessStartTime } from '../../src/process/process-identity.js';
 import { isLive, waitUntilGone } from '../helpers/processes.js';
+import { reusedStartTime } from '../process/backend.js';
 import { deadProcess, commandEntry, spawnSleeper, writeRun } from './fixtures/stale-run.js';
 import { Sandbox } from './helpers.js';
 
@@ -23,9 +24,9 @@ describe('sweepStaleRuns', () => {
     const unrelated = await spawnSleeper();
     sandbox.track(unrelated.pid);
     // The recorded server had this pid once, with another start time: the pid was reused since.
-    const runDir = await writeRun(sandbox.dir, owner, { 'api@0': commandEntry('api', { pid: unrelated.pid, startTime: '1' }) }, {
+    const runDir = await writeRun(sandbox.dir, owner, { 'api@0': commandEntry('api', { pid: unrelated.pid, startTime: reusedStartTime() }) }, {
       pid: unrelated.pid,
-      startTime: '1',
+      startTime: reusedStartTime(),
     });
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
     expect(result.reaped).toEqual([runDir]);
