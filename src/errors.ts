@@ -4,41 +4,87 @@
  * worker boundaries (Vitest and Jest serialise them) where `instanceof` no longer works but `name` and
  * `code` survive.
  */
+import { keepLog } from './logs/kept-logs.js';
+
+/** Every stable error code, in the order of docs/errors.md. */
+export const ERROR_CODES = [
+  'ES_CONFIG_INVALID',
+  'ES_PORT_IN_USE',
+  'ES_PORT_ACCESS',
+  'ES_PORT_EXHAUSTED',
+  'ES_COMMAND_NOT_FOUND',
+  'ES_SERVER_EXITED',
+  'ES_SETUP_FAILED',
+  'ES_SERVER_DEAD',
+  'ES_START_FAILED',
+  'ES_READINESS_TIMEOUT',
+  'ES_STOP_FAILED',
+  'ES_SERVER_NOT_FOUND',
+  'ES_STATE_MISSING',
+  'ES_STATE_CORRUPT',
+  'ES_STATE_FOREIGN',
+  'ES_STATE_VERSION',
+  'ES_STATE_CHANGE_REJECTED',
+  'ES_SUPERVISOR_UNREACHABLE',
+  'ES_SERVER_DAEMONIZED',
+  'ES_RUN_DIR',
+  'ES_PORT_RESERVATION',
+  'ES_RUN_CONFIG_MISMATCH',
+  'ES_PROCESS_TABLE',
+  'ES_PROCESS_UNVERIFIED',
+] as const;
 
 /** Stable error codes. Match on these, not on messages. */
-export type ErrorCode =
-  | 'ES_CONFIG_INVALID'
-  | 'ES_PORT_IN_USE'
-  | 'ES_PORT_ACCESS'
-  | 'ES_PORT_EXHAUSTED'
-  | 'ES_COMMAND_NOT_FOUND'
-  | 'ES_SERVER_EXITED'
-  | 'ES_SETUP_FAILED'
-  | 'ES_SERVER_DEAD'
-  | 'ES_START_FAILED'
-  | 'ES_READINESS_TIMEOUT'
-  | 'ES_STOP_FAILED'
-  | 'ES_SERVER_NOT_FOUND'
-  | 'ES_STATE_MISSING'
-  | 'ES_STATE_CORRUPT'
-  | 'ES_STATE_FOREIGN'
-  | 'ES_STATE_VERSION'
-  | 'ES_STATE_CHANGE_REJECTED'
-  | 'ES_SUPERVISOR_UNREACHABLE'
-  | 'ES_SERVER_DAEMONIZED'
-  | 'ES_RUN_DIR'
-  | 'ES_PORT_RESERVATION'
-  | 'ES_RUN_CONFIG_MISMATCH'
-  | 'ES_PROCESS_TABLE'
-  | 'ES_PROCESS_UNVERIFIED';
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * What to do, in one line, for each code: the last line of every message (after `  What to do: `), and
+ * the start of the fix column of docs/errors.md (a test checks both).
+ */
+export const ERROR_FIXES: Readonly<Record<ErrorCode, string>> = Object.freeze({
+  ES_CONFIG_INVALID: 'fix each field listed above; an unknown field comes with a "did you mean" when one is close.',
+  ES_PORT_IN_USE: "stop the process that holds the port, or omit `port` (or set it to 'auto') to get a free one.",
+  ES_PORT_ACCESS: 'use a port of 1024 or more, or omit `port` to get a free one.',
+  ES_PORT_EXHAUSTED: 'something on this machine grabs ports: widen or drop `portRange`, or let the server bind port 0 and announce it (`port: 0` with a `log` probe).',
+  ES_COMMAND_NOT_FOUND: "fix the name or the PATH, install the program, or give an absolute path; for shell syntax use `['sh', '-c', '…']`.",
+  ES_SERVER_EXITED: 'read its output above (often a missing env variable, file or dependency), then run the command by hand with the same cwd and env.',
+  ES_SETUP_FAILED: 'run the step by hand with the same cwd and env and fix it; if it is only slow, raise `startTimeoutMs`.',
+  ES_SERVER_DEAD: 'read its output above and the full log: it crashed or was killed during the tests (an OOM kill shows in `dmesg`); fix that, then run the tests again.',
+  ES_START_FAILED: 'fix what the reason above names (the `cwd`, `user` or `command` field, or the `app` factory).',
+  ES_READINESS_TIMEOUT: 'if the server is only slow, raise `startTimeoutMs`; otherwise check the probe (path, `statuses`, the host it binds, `insecure` for self-signed https) against its output above.',
+  ES_STOP_FAILED: 'kill the listed processes by hand (one that changed user needs root), then run `ephemeral-servers prune`.',
+  ES_SERVER_NOT_FOUND: 'check the name against the known ones, and that the server is in the config and started (`run` scope by the global setup, `worker` by its fixture).',
+  ES_STATE_MISSING: 'run the tests through the adapter\'s global setup or `ephemeral-servers run -- …`, or pass the state file path.',
+  ES_STATE_CORRUPT: 'delete the run directory (`ephemeral-servers prune` does it for dead runs) and run the tests again.',
+  ES_STATE_FOREIGN: 'point `EPHEMERAL_SERVERS_STATE` at a run of your own user.',
+  ES_STATE_VERSION: 'use one version of ephemeral-servers in every process of the run (check for duplicate installs: `npm ls ephemeral-servers`).',
+  ES_STATE_CHANGE_REJECTED: 'use one version of ephemeral-servers in every process of the run (check for duplicate installs: `npm ls ephemeral-servers`).',
+  ES_SUPERVISOR_UNREACHABLE: 'run the tests again under the global setup (or `ephemeral-servers run`); `ephemeral-servers prune` reaps what a dead run left.',
+  ES_SERVER_DAEMONIZED: "keep the server in the foreground: nginx `-g 'daemon off;'`, redis `--daemonize no`, `postgres -D …` instead of `pg_ctl start`.",
+  ES_RUN_DIR: 'set `TMPDIR` to a shorter directory, e.g. `/tmp`.',
+  ES_PORT_RESERVATION: 'remove that directory (it is recreated), or pass another `reservationDir`.',
+  ES_RUN_CONFIG_MISMATCH: "give the CLI and the runner's global setup the same config file from the same directory (`ephemeral-servers run --config <file>`), or run the runner without `ephemeral-servers run`.",
+  ES_PROCESS_TABLE: 'mount /proc (Linux), or make `ps` work (macOS and BSD have it; on Linux it needs /proc too), and do not set `EPHEMERAL_SERVERS_PROCFS=0` where only /proc works.',
+  ES_PROCESS_UNVERIFIED: 'look at the process (`ps -p <pid> -o pid,lstart,command`): if it is the server, stop it by hand, then run `ephemeral-servers prune`.',
+});
+
+/** The line every message ends with: what to do, for its code. */
+export function fixLine(code: ErrorCode): string {
+  return `  What to do: ${ERROR_FIXES[code]}`;
+}
 
 /** Base class of every error thrown by ephemeral-servers. */
 export class EphemeralServersError extends Error {
   /** Stable machine-readable code, e.g. `ES_PORT_IN_USE`. */
   readonly code: ErrorCode;
 
+  /**
+   * @param message What happened; the constructor appends {@link fixLine} (what to do) as the last line.
+   */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // A message rebuilt from another process's error (the supervisor's answer) already ends with it.
+    const fix = fixLine(code);
+    super(message.endsWith(fix) ? message : `${message}\n${fix}`, options);
     this.code = code;
     this.name = 'EphemeralServersError';
   }
@@ -96,8 +142,7 @@ export class PortInUseError extends EphemeralServersError {
   constructor(server: string, host: string, port: number, holder?: PortHolder, options?: { cause?: unknown }) {
     super(
       'ES_PORT_IN_USE',
-      `Server "${server}": port ${port} on ${host} is already in use${holder ? ` by pid ${holder.pid} (${holder.command})` : ''}. ` +
-        `Stop that process, or omit \`port\` (or set it to 'auto') to get a free port.`,
+      `Server "${server}": port ${port} on ${host} is already in use${holder ? ` by pid ${holder.pid} (${holder.command})` : ''}.`,
       options,
     );
     this.name = 'PortInUseError';
@@ -117,8 +162,7 @@ export class PortPermissionError extends EphemeralServersError {
   constructor(server: string, host: string, port: number, options?: { cause?: unknown }) {
     super(
       'ES_PORT_ACCESS',
-      `Server "${server}": no permission to bind port ${port} on ${host} (EACCES). ` +
-        `Ports below 1024 need privileges: use a port of 1024 or more, or omit \`port\` to get a free one.`,
+      `Server "${server}": no permission to bind port ${port} on ${host} (EACCES): ports below 1024 need privileges.`,
       options,
     );
     this.name = 'PortPermissionError';
@@ -149,8 +193,7 @@ export class CommandNotFoundError extends EphemeralServersError {
   constructor(server: string, command: readonly string[], options?: { cause?: unknown }) {
     super(
       'ES_COMMAND_NOT_FOUND',
-      `Server "${server}": cannot run \`${command[0] ?? ''}\` (field \`command[0]\`): not found or not executable. ` +
-        `Check the name and the PATH, or give an absolute path. Commands are spawned without a shell.`,
+      `Server "${server}": cannot run \`${command[0] ?? ''}\` (field \`command[0]\`): not found or not executable (commands are spawned without a shell).`,
       options,
     );
     this.name = 'CommandNotFoundError';
@@ -167,12 +210,18 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
+/** A log an error names: its kept copy, which outlives the run (see `keepLog`). */
+function keptPath(logPath: string | undefined): string | undefined {
+  return logPath === undefined ? undefined : keepLog(logPath);
+}
+
 function describeExit(status: ExitStatus): string {
   return status.signal === null ? `exit code ${status.code ?? 'unknown'}` : `signal ${status.signal}`;
 }
 
-function formatTail(tail: readonly string[]): string {
-  return tail.length === 0 ? '\n  (no output)' : `\n  last ${tail.length} line(s) of output:\n${tail.map((l) => `  | ${l}`).join('\n')}`;
+/** An output summary (first and last lines, repeats collapsed: `summarizeOutput`) as indented lines. */
+export function formatTail(tail: readonly string[]): string {
+  return tail.length === 0 ? '\n  (no output)' : `\n  output:\n${tail.map((l) => `  | ${l}`).join('\n')}`;
 }
 
 /** A command server exited before it became ready. Carries its exit status and the end of its output. */
@@ -184,7 +233,8 @@ export class ServerExitedError extends EphemeralServersError {
   /** Path of the server's full log file, when it has one. */
   readonly logPath: string | undefined;
 
-  constructor(server: string, exit: ExitStatus, outputTail: readonly string[], logPath?: string) {
+  constructor(server: string, exit: ExitStatus, outputTail: readonly string[], log?: string) {
+    const logPath = keptPath(log);
     super(
       'ES_SERVER_EXITED',
       `Server "${server}" exited before it was ready (${describeExit(exit)}).${formatTail(outputTail)}${logPath ? `\n  full log: ${logPath}` : ''}`,
@@ -214,12 +264,13 @@ export class SetupStepError extends EphemeralServersError {
   readonly outputTail: readonly string[];
   readonly logPath: string | undefined;
 
-  constructor(server: string, step: number, argv: readonly string[], exit: ExitStatus | undefined, outputTail: readonly string[], logPath?: string, timeoutMs?: number) {
+  constructor(server: string, step: number, argv: readonly string[], exit: ExitStatus | undefined, outputTail: readonly string[], log?: string, timeoutMs?: number) {
+    const logPath = keptPath(log);
     const how = exit === undefined ? `was still running after the start deadline (startTimeoutMs ${timeoutMs ?? '?'} ms) and was stopped` : `failed (${describeExit(exit)})`;
     super(
       'ES_SETUP_FAILED',
       `Server "${server}": setup[${step}] \`${argv.join(' ')}\` ${how}, so the server was not started.${formatTail(outputTail)}` +
-        `${logPath ? `\n  full log: ${logPath}` : ''}\n  Fix the step (run it by hand with the same cwd and env) or raise \`startTimeoutMs\`.`,
+        `${logPath ? `\n  full log: ${logPath}` : ''}`,
     );
     this.name = 'SetupStepError';
     this.server = server;
@@ -231,22 +282,55 @@ export class SetupStepError extends EphemeralServersError {
   }
 }
 
-/** A server that was running has died since; asking for it raises this instead of a cascade of ECONNREFUSED. */
+/** Where and when a dead server died, for {@link ServerDeadError}. */
+export interface ServerDeathDetails {
+  /** Its worker slot (0: the run-scoped instance). */
+  slot?: number;
+  /** When the supervisor saw it exit (ISO 8601). */
+  exitedAt?: string;
+  /** Its log file (the kept copy, when the run keeps it). */
+  logPath?: string;
+}
+
+/**
+ * A server that was running has died since: asking for its endpoint raises this instead of a cascade of
+ * ECONNREFUSED, and a failing test that used it gets it added to its failure (the adapters check).
+ */
 export class ServerDeadError extends EphemeralServersError {
   readonly server: string;
+  /** Its worker slot (0: run-scoped), when known. */
+  readonly slot: number | undefined;
+  /** How it ended, when known (a server adopted after a supervisor restart dies without a status). */
   readonly exit: ExitStatus | undefined;
+  /** When it died (ISO 8601), when known. */
+  readonly exitedAt: string | undefined;
+  /** Its first and last lines of output (see `summarizeOutput`). */
   readonly outputTail: readonly string[];
+  /** Path of its full log, when it has one. */
+  readonly logPath: string | undefined;
 
-  constructor(server: string, exit: ExitStatus | undefined, outputTail: readonly string[]) {
+  constructor(server: string, exit: ExitStatus | undefined, outputTail: readonly string[], details: ServerDeathDetails = {}) {
+    const { slot, exitedAt } = details;
+    const logPath = keptPath(details.logPath);
+    const when = exitedAt === undefined ? '' : ` at ${exitedAt}${describeAgo(exitedAt)}`;
     super(
       'ES_SERVER_DEAD',
-      `Server "${server}" died while the run was going on${exit ? ` (${describeExit(exit)})` : ''}.${formatTail(outputTail)}`,
+      `Server "${server}"${slot === undefined ? '' : ` (slot ${slot})`} died${when} while the tests were using it` +
+        `${exit ? ` (${describeExit(exit)})` : ' (exit status unknown)'}.${formatTail(outputTail)}${logPath ? `\n  full log: ${logPath}` : ''}`,
     );
     this.name = 'ServerDeadError';
     this.server = server;
+    this.slot = slot;
     this.exit = exit;
+    this.exitedAt = exitedAt;
     this.outputTail = outputTail;
+    this.logPath = logPath;
   }
+}
+
+function describeAgo(iso: string): string {
+  const ms = Date.now() - Date.parse(iso);
+  return Number.isFinite(ms) && ms >= 0 ? ` (${ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`} ago)` : '';
 }
 
 /** A server failed to start for a reason no more specific error covers (e.g. an in-process `listen` error). */
@@ -270,6 +354,8 @@ export class ReadinessTimeoutError extends EphemeralServersError {
   /** Message of the last failed probe attempt. */
   readonly lastError: string | undefined;
   readonly outputTail: readonly string[];
+  /** Path of the server's full log (its kept copy), when it has one. */
+  readonly logPath: string | undefined;
 
   constructor(fields: {
     server: string;
@@ -278,12 +364,14 @@ export class ReadinessTimeoutError extends EphemeralServersError {
     elapsedMs: number;
     lastError: string | undefined;
     outputTail: readonly string[];
+    /** Path of the server's full log, when it has one. */
+    logPath?: string;
   }) {
+    const logPath = keptPath(fields.logPath);
     super(
       'ES_READINESS_TIMEOUT',
       `Server "${fields.server}" was not ready after ${fields.elapsedMs} ms: probe ${fields.probe} (${fields.url}) ` +
-        `never passed${fields.lastError ? `; last error: ${fields.lastError}` : ''}. ` +
-        `Raise \`startTimeoutMs\` if it is just slow, or check the probe.${formatTail(fields.outputTail)}`,
+        `never passed${fields.lastError ? `; last error: ${fields.lastError}` : ''}.${formatTail(fields.outputTail)}${logPath ? `\n  full log: ${logPath}` : ''}`,
     );
     this.name = 'ReadinessTimeoutError';
     this.server = fields.server;
@@ -292,6 +380,7 @@ export class ReadinessTimeoutError extends EphemeralServersError {
     this.elapsedMs = fields.elapsedMs;
     this.lastError = fields.lastError;
     this.outputTail = fields.outputTail;
+    this.logPath = logPath;
   }
 }
 
@@ -319,7 +408,7 @@ export class ServerNotFoundError extends EphemeralServersError {
     super(
       'ES_SERVER_NOT_FOUND',
       `No server "${server}"${slot === undefined ? '' : ` for slot ${slot}`} in ${where}. ` +
-        `Known: ${known.length ? known.join(', ') : '(none)'}. Check the name, or start the server first.`,
+        `Known: ${known.length ? known.join(', ') : '(none)'}.`,
     );
     this.name = 'ServerNotFoundError';
     this.server = server;
@@ -384,8 +473,7 @@ export class SupervisorUnreachableError extends EphemeralServersError {
   constructor(runDir: string, detail: string, options?: { cause?: unknown }) {
     super(
       'ES_SUPERVISOR_UNREACHABLE',
-      `No supervisor answers for the run in ${runDir} (${detail}): the run has ended or its owner died. ` +
-        `Start the tests again under the globalSetup (or \`ephemeral-servers run\`); \`ephemeral-servers prune\` cleans up what a dead run left.`,
+      `No supervisor answers for the run in ${runDir} (${detail}): the run has ended or its owner died.`,
       options,
     );
     this.name = 'SupervisorUnreachableError';
@@ -403,12 +491,12 @@ export class ServerDaemonizedError extends EphemeralServersError {
   /** Pids of the background processes that were found and stopped. */
   readonly pids: readonly number[];
 
-  constructor(server: string, pids: readonly number[], logPath?: string) {
+  constructor(server: string, pids: readonly number[], log?: string) {
+    const logPath = keptPath(log);
     super(
       'ES_SERVER_DAEMONIZED',
       `Server "${server}" daemonized: its main process exited before it was ready while pid(s) ${pids.join(', ')} it started ` +
-        `kept running (stopped now). Run it in the foreground (nginx: \`-g 'daemon off;'\`, redis: \`--daemonize no\`, ` +
-        `postgres: no \`pg_ctl start\`, plain \`postgres -D …\`).${logPath ? `\n  full log: ${logPath}` : ''}`,
+        `kept running (stopped now): it forked into the background.${logPath ? `\n  full log: ${logPath}` : ''}`,
     );
     this.name = 'ServerDaemonizedError';
     this.server = server;

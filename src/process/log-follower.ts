@@ -1,8 +1,9 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { collapseRepeats, summarizeOutput, SUMMARY_TAIL_LINES } from '../logs/output-summary.js';
 import type { OutputSource } from '../readiness/output-source.js';
 
-/** Lines kept in memory for error messages. */
-export const OUTPUT_TAIL_LINES = 30;
+/** Lines from the end of the output shown in error messages (after the first ones: see `summarizeOutput`). */
+export const OUTPUT_TAIL_LINES = SUMMARY_TAIL_LINES;
 /** Lines kept while following (what a `log` probe scans); older ones are dropped. */
 const MAX_FOLLOWED_LINES = 50_000;
 const CHUNK_BYTES = 64 * 1024;
@@ -53,11 +54,15 @@ export class LogFollower implements OutputSource {
     return this.#dropped;
   }
 
-  /** The last `count` lines, including a last line not yet ended by a newline. */
-  tail(count: number = OUTPUT_TAIL_LINES): string[] {
+  /**
+   * What an error shows of the output, including a last line not yet ended by a newline: without
+   * `count`, its summary (first lines, last lines, repeats collapsed: `summarizeOutput`); with `count`,
+   * the last `count` lines as written.
+   */
+  tail(count?: number): string[] {
     this.#pull();
     const all = this.#partial ? [...this.#lines, this.#partial] : this.#lines;
-    return all.slice(-count);
+    return count === undefined ? summarizeOutput(all, {}, this.#dropped) : all.slice(-count);
   }
 
   /** Stops following and closes the file. {@link tail} keeps answering with what was read. */
@@ -89,8 +94,12 @@ export class LogFollower implements OutputSource {
   }
 }
 
-/** Reads the last `count` lines of a log file (at most its last 64 KiB), or `[]` when it is gone. */
-export function readLogTail(path: string, count: number = OUTPUT_TAIL_LINES): string[] {
+/**
+ * What an error shows of a log file, or `[]` when it is gone: without `count`, its summary (its first
+ * lines, then its last 64 KiB with repeats collapsed: `summarizeOutput`); with `count`, the last `count`
+ * lines of its last 64 KiB.
+ */
+export function readLogTail(path: string, count?: number): string[] {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -106,8 +115,53 @@ export function readLogTail(path: string, count: number = OUTPUT_TAIL_LINES): st
     const lines = buffer.toString('utf8').split(/\r?\n/);
     if (lines.at(-1) === '') lines.pop();
     if (size > length) lines.shift();
-    return lines.slice(-count);
+    if (count !== undefined) return lines.slice(-count);
+    if (size <= length) return summarizeOutput(lines);
+    // A large log: its first lines, then its last 64 KiB.
+    const headBuffer = Buffer.alloc(Math.min(16 * 1024, size - length));
+    readSync(fd, headBuffer, 0, headBuffer.length, 0);
+    const head = headBuffer.toString('utf8').split(/\r?\n/).slice(0, -1);
+    const summary = summarizeOutput(lines, {}, 1);
+    return [...summarizeOutput(head, { tailLines: 0 }).slice(0, 10), ...summary];
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The lines a log file got from byte `offset` on (what a server wrote during one test), the last
+ * `maxLines` of them with repeats collapsed, or `[]` when it is gone. At most the last 64 KiB are read.
+ */
+export function readLogSince(path: string, offset: number, maxLines = 50): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return [];
+    const start = Math.max(offset, size - CHUNK_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    readSync(fd, buffer, 0, buffer.length, start);
+    const lines = buffer.toString('utf8').split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    if (start > offset) lines.shift();
+    const collapsed = collapseRepeats(lines);
+    return collapsed.length > maxLines ? [`… ${collapsed.length - maxLines} earlier line(s) …`, ...collapsed.slice(-maxLines)] : collapsed;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The size of a log file in bytes, or 0 when it does not exist (yet). */
+export function logSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
   }
 }

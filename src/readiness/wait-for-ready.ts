@@ -153,6 +153,7 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
       elapsedMs: elapsedMs(),
       lastError: blocking.lastError ?? (inFlightMs === undefined ? undefined : `an attempt got no answer in ${inFlightMs} ms`),
       outputTail: options.outputTail?.() ?? [],
+      logPath: options.logPath,
     });
   };
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { StopError } from '../errors.js';
+import { keptLogsRoot } from '../logs/kept-logs.js';
 import { readProcessStartTime } from '../process/process-identity.js';
 import { STATE_ENV } from '../state/state-path.js';
 import type { StopAllResult } from './protocol.js';
@@ -77,6 +79,8 @@ export async function createOwnedRun(options: CreateOwnedRunOptions = {}): Promi
         } finally {
           // The supervisor removes the directory; if it could not be reached, this process does.
           await removeRunDirectory(run.runDir);
+          const kept = join(keptLogsRoot(), basename(run.runDir));
+          if (existsSync(kept)) process.stderr.write(`ephemeral-servers: the servers' logs of this run are kept in ${kept}\n`);
           if (exportEnv && process.env[STATE_ENV] === run.stateFile) {
             if (previousEnv === undefined) delete process.env[STATE_ENV];
             else process.env[STATE_ENV] = previousEnv;

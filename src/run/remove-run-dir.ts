@@ -1,4 +1,6 @@
 import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { keepRunLogs } from '../logs/kept-logs.js';
 
 /**
  * Removes a run directory even while other processes of the run may still write into it (a worker
@@ -7,11 +9,13 @@ import { rename, rm } from 'node:fs/promises';
  * instead of re-filling the directory while it is being emptied; then the renamed copy is removed. A
  * plain recursive `rm` can fail with `ENOTEMPTY` in that race.
  *
- * A directory that is already gone is not an error.
+ * First, the logs that must outlive the run are copied out (`keepRunLogs`: every log after a failed
+ * test, and the final version of each log an error named). A directory that is already gone is not an error.
  *
  * @throws The `fs` error other than `ENOENT`.
  */
 export async function removeRunDirectory(runDir: string): Promise<void> {
+  keepRunLogs(join(runDir, 'logs'));
   const doomed = `${runDir}.removing-${process.pid}`;
   try {
     await rename(runDir, doomed);

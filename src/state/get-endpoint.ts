@@ -4,6 +4,7 @@ import { readLogTail } from '../process/log-follower.js';
 import { hasProcessEnded } from '../process/process-identity.js';
 import { stateKey, type StateFile } from './schema.js';
 import { readState, readStateSync } from './state-file.js';
+import { recordUsedServer } from './used-servers.js';
 import { resolveStatePath } from './state-path.js';
 import { detectWorkerSlot } from './worker-slot.js';
 
@@ -57,7 +58,12 @@ export function findEndpoint(state: StateFile, name: string, slot: number | unde
   const entry = wanted === undefined ? undefined : state.servers[stateKey(name, wanted)];
   if (!entry) throw new ServerNotFoundError(name, wanted, Object.keys(state.servers).sort(), where);
   if (entry.status === 'dead' || hasProcessEnded(entry.pid, entry.startTime)) {
-    throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath === undefined ? [] : readLogTail(entry.logPath));
+    throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath === undefined ? [] : readLogTail(entry.logPath), {
+      slot: entry.slot,
+      exitedAt: entry.exitedAt,
+      logPath: entry.logPath,
+    });
   }
+  recordUsedServer(where, stateKey(name, entry.slot));
   return { ...entry.endpoint };
 }

@@ -203,7 +203,7 @@ describe('getEndpoint', () => {
     const error = await getEndpoint('api', { stateFile }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServerDeadError);
     expect(error).toMatchObject({ code: 'ES_SERVER_DEAD', exit: { code: null, signal: 'SIGKILL' }, outputTail: [] });
-    expect(() => getEndpointSync('api', { stateFile })).toThrow(/died while the run was going on \(signal SIGKILL\)/);
+    expect(() => getEndpointSync('api', { stateFile })).toThrow(/died while the tests were using it \(signal SIGKILL\)/);
   });
 
   it('rejects an invalid slot', async () => {

@@ -26,7 +26,7 @@ describe('a server that dies mid-run', () => {
     const error = await getEndpoint('api', { stateFile }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServerDeadError);
     expect(error).toMatchObject({ code: 'ES_SERVER_DEAD', exit: { code: 7, signal: null }, outputTail: ['ready', 'fatal: boom'] });
-    expect(() => getEndpointSync('api', { stateFile })).toThrow(/died while the run was going on \(exit code 7\)[\s\S]*fatal: boom/);
+    expect(() => getEndpointSync('api', { stateFile })).toThrow(/"api" \(slot 0\) died at .* while the tests were using it \(exit code 7\)[\s\S]*fatal: boom[\s\S]*full log: [\s\S]*What to do: /);
     await owner.teardown();
   });
 

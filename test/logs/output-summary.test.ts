@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { collapseRepeats, summarizeOutput } from '../../src/logs/output-summary.js';
+
+describe('output summaries', () => {
+  it('collapses runs of lines alike (digits aside) into the first and a count', () => {
+    const probes = Array.from({ length: 28 }, (_, i) => `INFO: 127.0.0.1:${40000 + i} - "GET /health HTTP/1.1" 404 Not Found`);
+    expect(collapseRepeats(['starting', ...probes, 'done'])).toEqual(['starting', probes[0], '… 27 more like this', 'done']);
+    expect(collapseRepeats(['a 1', 'a 2', 'b'])).toEqual(['a 1', 'a 2', 'b']);
+  });
+
+  it('keeps the first lines (startup) and the last lines, with the count of those between', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `${'x'.repeat(i % 7)} line`);
+    const summary = summarizeOutput(lines, { headLines: 3, tailLines: 4 });
+    expect(summary).toEqual([...lines.slice(0, 3), '… 93 line(s) …', ...lines.slice(-4)]);
+  });
+
+  it('shows a short output whole', () => {
+    expect(summarizeOutput(['a', 'b'])).toEqual(['a', 'b']);
+  });
+
+  it('the startup lines of a server polled by its probe stay visible next to its last lines', () => {
+    // uvicorn polled every few ms: the startup error and the last line, not 30 access-log lines.
+    const output = [
+      'INFO:     Started server process [123]',
+      'WARNING:  DATABASE_URL is not set: using an empty database',
+      ...Array.from({ length: 300 }, (_, i) => `INFO:     127.0.0.1:${50000 + i} - "GET /health HTTP/1.1" 404 Not Found`),
+      'ERROR:    Exception in ASGI application',
+    ];
+    const summary = summarizeOutput(output);
+    expect(summary).toEqual([output[0], output[1], output[2], '… 299 more like this', output.at(-1)]);
+  });
+});
