@@ -11,7 +11,7 @@ import type { ReloadResult } from '../../lifecycle/run-servers.js';
 import { startRun, type RunOwner } from '../../lifecycle/start-run.js';
 import { readState } from '../../state/index.js';
 import { debugLog } from './debug.js';
-import { PROVIDE_KEY, type ProvidedServers } from './types.js';
+import { PROVIDE_KEY, type ProvidedServers, type ReloadErrorInfo } from './types.js';
 
 /** Environment variable naming the servers config file (absolute, or relative to the Vitest root). */
 export const CONFIG_ENV = 'EPHEMERAL_SERVERS_CONFIG';
@@ -28,14 +28,22 @@ export interface VitestGlobalSetupOptions {
 }
 
 /** What the global setup uses of Vitest's `TestProject` (`vitest` and `onTestsRerun`: Vitest 3+; without them, no watch reload and no root `provide`). */
-export type VitestProjectLike = Pick<TestProject, 'config' | 'provide'> & Partial<Pick<TestProject, 'vitest' | 'onTestsRerun'>>;
+export type VitestProjectLike = Pick<TestProject, 'config' | 'provide'> & Partial<Pick<TestProject, 'vitest' | 'onTestsRerun' | 'import'>>;
 
 /** The shape Vitest expects of a global setup's default export (Vitest 4: `setup(project)` returning a teardown). */
 export type VitestGlobalSetup = (project: VitestProjectLike) => Promise<() => Promise<void>>;
 
-/** What this run provides: `{ runId, stateFile, configFile, endpoints }`. */
-function providedBy(owner: RunOwner, endpoints: Readonly<Record<string, Endpoint>>): ProvidedServers {
-  return { runId: owner.run.runId, stateFile: owner.run.stateFile, configFile: owner.configFile, endpoints: { ...endpoints } };
+/** What this run provides: `{ runId, stateFile, configFile, endpoints }`, and a reload's error. */
+function providedBy(owner: RunOwner, endpoints: Readonly<Record<string, Endpoint>>, reloadError?: ReloadErrorInfo): ProvidedServers {
+  const provided: ProvidedServers = { runId: owner.run.runId, stateFile: owner.run.stateFile, configFile: owner.configFile, endpoints: { ...endpoints } };
+  if (reloadError !== undefined) provided.reloadError = reloadError;
+  return provided;
+}
+
+/** An error as plain JSON, for `provide`. */
+function describeError(error: unknown): ReloadErrorInfo {
+  const { name, code, message, issues } = (error instanceof Error ? error : new Error(String(error))) as Error & { code?: unknown; issues?: unknown };
+  return { name, code: typeof code === 'string' ? code : undefined, message, issues: Array.isArray(issues) ? (issues as ReloadErrorInfo['issues']) : undefined };
 }
 
 /** Every running run-scoped server of the run, for the root project (whose `provide` every project inherits). */
@@ -51,10 +59,10 @@ async function runEndpoints(owner: RunOwner): Promise<Record<string, Endpoint>> 
  * `provide`s the run to this project, and to Vitest's root project, whose provided values every
  * project inherits: a project whose config lists no global setup still gets `inject('ephemeral-servers')`.
  */
-async function provideRun(project: VitestProjectLike, owner: RunOwner): Promise<void> {
-  project.provide(PROVIDE_KEY, providedBy(owner, owner.endpoints));
+async function provideRun(project: VitestProjectLike, owner: RunOwner, reloadError?: ReloadErrorInfo): Promise<void> {
+  project.provide(PROVIDE_KEY, providedBy(owner, owner.endpoints, reloadError));
   const root = project.vitest?.getRootProject();
-  if (root !== undefined && root !== (project as unknown)) root.provide(PROVIDE_KEY, providedBy(owner, await runEndpoints(owner)));
+  if (root !== undefined && root !== (project as unknown)) root.provide(PROVIDE_KEY, providedBy(owner, await runEndpoints(owner), reloadError));
 }
 
 /** The terminal line of a reload, or `undefined` when nothing changed. */
@@ -69,32 +77,56 @@ function describeReload(file: string, result: ReloadResult): string | undefined 
 }
 
 /**
+ * The config file as it is now, with what it imports: through Vite's module runner (`project.import`,
+ * whose modules Vitest's watcher invalidates when they change), else the loader of the first load
+ * (`loadServersConfig`, which Node's module cache defeats for plain ES modules).
+ */
+async function loadAgain(project: VitestProjectLike, file: string): Promise<ServersConfig> {
+  if (project.import === undefined) return (await loadServersConfig({ file })).config;
+  const module = await project.import<{ default?: unknown }>(file);
+  let loaded: unknown = module.default ?? module;
+  if (typeof loaded === 'function') loaded = await (loaded as () => unknown)();
+  if (typeof loaded !== 'object' || loaded === null) return (await loadServersConfig({ file })).config;
+  return loaded as ServersConfig;
+}
+
+/**
  * In watch mode, follows the servers config file: before each rerun it is loaded again, and the
  * servers whose spec changed restart (see `RunOwner.reload`); the terminal says which; the new
  * endpoints are provided again. The file is added to Vitest's `forceRerunTriggers`, so that editing it
  * reruns the tests even when no test imports it. A config that became invalid (or cannot start) fails
- * the rerun with its error; the servers that ran stay until the file is fixed.
+ * the rerun's tests that use the fixtures with its error (`reloadError`, see `ProvidedServers`), without
+ * ending watch mode; the servers that ran stay until the file is fixed.
  */
 function followConfigFile(project: VitestProjectLike, owner: RunOwner): void {
   const vitest = project.vitest;
   const file = owner.configFile;
-  if (vitest === undefined || project.onTestsRerun === undefined || file === undefined || !vitest.config.watch) return;
+  if (vitest === undefined || project.onTestsRerun === undefined || file === undefined || !vitest.config.watch) {
+    debugLog(`run ${owner.run.runId}: ${file ?? 'an inline config'} is not followed (not watch mode, or no file, or Vitest before 3)`);
+    return;
+  }
   if (!vitest.config.forceRerunTriggers.includes(file)) {
     vitest.config.forceRerunTriggers.push(file);
     vitest.vite.watcher.add(file);
   }
-  const label = relative(vitest.config.root, file) || file;
+  const fromRoot = relative(vitest.config.root, file);
+  const label = fromRoot === '' || fromRoot.startsWith('..') ? file : fromRoot;
   project.onTestsRerun(async () => {
     const startedAt = performance.now();
     let result: ReloadResult;
     try {
-      result = await owner.reload((await loadServersConfig({ file })).config);
+      result = await owner.reload(await loadAgain(project, file));
     } catch (error) {
-      vitest.logger.error(`ephemeral-servers: ${label} changed, and the servers could not follow; the previous servers keep running:`);
-      throw error;
+      // Thrown from here, the error would end Vitest's watch mode: the fixtures fail the tests with it instead.
+      process.stderr.write(`ephemeral-servers: ${label} changed, and the servers could not follow (the tests that use them fail until it is fixed):\n${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+      await provideRun(project, owner, describeError(error));
+      return;
     }
     const line = describeReload(label, result);
-    if (line !== undefined) vitest.logger.log(`${line} (${(performance.now() - startedAt).toFixed(0)} ms)`);
+    const ms = (performance.now() - startedAt).toFixed(0);
+    // On stderr, as the debug lines: Vitest's logger does not print from an `onTestsRerun` callback.
+    if (line !== undefined) process.stderr.write(`${line} (${ms} ms)\n`);
+    else debugLog(`run ${owner.run.runId}: rerun: ${label} loaded again in ${ms} ms, no server changed`);
     await provideRun(project, owner);
   });
 }

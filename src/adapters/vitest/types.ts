@@ -1,5 +1,17 @@
 import type { ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
+import type { ConfigIssue } from '../../errors.js';
+
+/** Why the servers could not follow an edit of the config file in watch mode (plain JSON, see {@link ProvidedServers.reloadError}). */
+export interface ReloadErrorInfo {
+  /** The error's class name: `ConfigError`, `ServerExitedError`, … */
+  name: string;
+  /** Its stable code (`ES_CONFIG_INVALID`, …), when it has one. */
+  code: string | undefined;
+  message: string;
+  /** A `ConfigError`'s issues. */
+  issues: ConfigIssue[] | undefined;
+}
 
 /** Key under which the global setup `provide`s the run: `inject('ephemeral-servers')`. */
 export const PROVIDE_KEY = 'ephemeral-servers';
@@ -45,6 +57,12 @@ export interface ProvidedServers<C extends ServersConfig = RegisteredServers> {
   configFile: string | undefined;
   /** Endpoints of the `run`-scoped servers, by name. */
   endpoints: Record<RunServerName<C>, Endpoint>;
+  /**
+   * Set in watch mode when the config file changed and the servers could not follow (an invalid config,
+   * a server that failed to start): the fixtures then fail every test with this error until the file
+   * is fixed. The servers that ran before keep running.
+   */
+  reloadError?: ReloadErrorInfo;
 }
 
 declare module 'vitest' {

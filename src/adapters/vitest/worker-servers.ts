@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
+import { inject } from 'vitest';
 import type { ServerSpec, ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
-import { ServerNotFoundError, StopError } from '../../errors.js';
+import { ConfigError, ServerNotFoundError, StopError } from '../../errors.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
 import { getEndpoint, readState, resolveStatePath, stateKey } from '../../state/index.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
 import { debugLog, isDebugEnabled } from './debug.js';
-import type { ServerName } from './types.js';
+import { PROVIDE_KEY, type ProvidedServers, type ReloadErrorInfo, type ServerName } from './types.js';
 
 /**
  * The servers of one worker slot, as the `servers` fixture gives them. Worker-scoped servers start
@@ -50,6 +51,18 @@ interface Registry {
  * command servers are found again in the state file.
  */
 const registries = new Map<string, Registry>();
+
+/**
+ * A number per config object: a config imported again (watch mode after an edit, with `isolate: false`)
+ * gets a registry of its own, which starts the new specs instead of handing out the old instances.
+ */
+const configIds = new WeakMap<ServersConfig, number>();
+let nextConfigId = 1;
+function configIdOf(config: ServersConfig): number {
+  let id = configIds.get(config);
+  if (id === undefined) configIds.set(config, (id = nextConfigId++));
+  return id;
+}
 
 function createRegistry(config: ServersConfig, stateFile: string, slot: number): Registry {
   const pending = new Map<string, Promise<Endpoint>>();
@@ -136,15 +149,26 @@ function stopAllOnDisconnect(): void {
   });
 }
 
+/** The error the global setup provided when the servers could not follow a config edit (watch mode), rebuilt. */
+function reloadErrorOf(info: ReloadErrorInfo): Error {
+  if (info.code === 'ES_CONFIG_INVALID' && info.issues !== undefined) return new ConfigError(info.issues);
+  const error = new Error(`The servers could not follow the last edit of the servers config: ${info.message}`);
+  error.name = info.name;
+  return Object.assign(error, { code: info.code });
+}
+
 /**
  * Takes a reference on this worker's registry (created on first use). Release it with
  * {@link releaseWorkerServers}; the last release stops the in-process servers it started.
  * @throws StateFileError `missing` when not under the global setup (`EPHEMERAL_SERVERS_STATE` unset).
+ * @throws the error of the last reload in watch mode (a `ConfigError`, …) until the config is fixed.
  */
 export function acquireWorkerServers<C extends ServersConfig>(config: C): WorkerServers<C> {
+  const reloadError = (inject as (key: string) => ProvidedServers | undefined)(PROVIDE_KEY)?.reloadError;
+  if (reloadError !== undefined) throw reloadErrorOf(reloadError);
   const stateFile = resolveStatePath();
   const slot = detectWorkerSlot() ?? 1;
-  const key = `${stateFile}\0${slot}`;
+  const key = `${stateFile}\0${slot}\0${configIdOf(config)}`;
   let registry = registries.get(key);
   if (registry === undefined) {
     registry = createRegistry(config, stateFile, slot);
@@ -157,9 +181,8 @@ export function acquireWorkerServers<C extends ServersConfig>(config: C): Worker
 
 /** Drops a reference taken by {@link acquireWorkerServers}. */
 export async function releaseWorkerServers(servers: WorkerServers): Promise<void> {
-  const key = `${servers.stateFile}\0${servers.slot}`;
-  const registry = registries.get(key);
-  if (registry === undefined || registry.servers !== servers) return;
+  const [key, registry] = [...registries].find(([, candidate]) => candidate.servers === servers) ?? [];
+  if (key === undefined || registry === undefined) return;
   registry.users--;
   if (registry.users > 0) return;
   registries.delete(key);
