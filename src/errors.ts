@@ -618,7 +618,8 @@ export class UnverifiedProcessError extends EphemeralServersError {
   readonly reason: string;
 
   constructor(server: string, pid: number, reason: string) {
-    super('ES_PROCESS_UNVERIFIED', `${server}: pid ${pid} is running but cannot be proven to be this server (${reason}), so it was not signalled.`);
+    // No server name in the message: StopError and the sweep put it in front (it is in `server`).
+    super('ES_PROCESS_UNVERIFIED', `pid ${pid} is running but cannot be proven to be this server (${reason}), so it was not signalled.`);
     this.name = 'UnverifiedProcessError';
     this.server = server;
     this.pid = pid;

@@ -112,7 +112,7 @@ async function sweepOne(runDir: string): Promise<'reaped' | 'live' | { skipped: 
       if (failed.length > 0) {
         return {
           skipped:
-            `left ${failed.length} server(s) running: ${failed.map(({ message }) => message.split('\n')[0]).join('; ')}. ` +
+            `left ${failed.length} server(s) running: ${failed.map(({ key, message }) => `${key}: ${message.split('\n')[0]}`).join('; ')}. ` +
             `The run directory stays, so that \`ephemeral-servers prune\` can try again once they are checked.`,
         };
       }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLive } from '../helpers/processes.js';
 import { commandEntry, deadProcess, spawnSleeper, writeRun } from './fixtures/stale-run.js';
 import { fixture, readJsonIfThere, readLines, report, Sandbox, timeUntilGone, waitFor } from './helpers.js';
+import { reusedStartTime } from '../process/backend.js';
 
 // Real Vitest runs of test/teardown/fixtures/vitest-project: the Vitest main process is the run owner
 // (its own minimal globalSetup calls startRun from dist/); each test file hands a worker-scoped server
@@ -95,7 +96,7 @@ describe('the same scenarios through a real Vitest run (owner = the Vitest main 
     sandbox.track(orphan.pid, unrelated.pid);
     const stale = await writeRun(sandbox.dir, await deadProcess(), {
       'api@0': commandEntry('api', orphan),
-      'db@0': commandEntry('db', { pid: unrelated.pid, startTime: '1' }),
+      'db@0': commandEntry('db', { pid: unrelated.pid, startTime: reusedStartTime() }),
     });
     // Same TMPDIR: every run's start-up sweep sees the others' run directories (and they race for the stale one).
     const files = ['file-1', 'file-2'];
