@@ -58,6 +58,22 @@ function endpointOf(spec: NormalizedSpec, slot: number, port: number, tmpDir: st
   return createEndpoint(spec.name, slot, spec.host, port, expandUrlTemplate(spec.url, { host: spec.host, port, tmpDir }));
 }
 
+/** The fields of a state entry both kinds of server share: who it is, where, its stop, its dependencies, its fingerprint. */
+function entryBase(spec: NormalizedSpec, context: StartInstanceContext, endpoint: Endpoint) {
+  return {
+    name: spec.name,
+    slot: context.slot,
+    scope: spec.scope,
+    endpoint,
+    owner: { kind: 'worker', pid: process.pid } as const,
+    startedAt: new Date().toISOString(),
+    stopSignal: spec.stopSignal,
+    stopTimeoutMs: spec.stopTimeoutMs,
+    dependsOn: [...context.dependencyKeys],
+    fingerprint: fingerprintSpec(spec),
+  };
+}
+
 /** Whether any template of the spec asks for `{tmpDir}`: only then does the instance get a scratch directory. */
 function usesTmpDir(spec: NormalizedCommandSpec): boolean {
   const templates = [spec.url, spec.cwd, ...spec.command, ...spec.setup.flat(), ...Object.values(spec.env)];
@@ -140,22 +156,7 @@ async function startCommandAttempt(
         env: spawnEnv,
         logPath,
         ...runAs,
-        entry: {
-          name: spec.name,
-          slot: context.slot,
-          scope: spec.scope,
-          kind: 'command',
-          endpoint,
-          owner: { kind: 'worker', pid: process.pid },
-          startedAt: new Date().toISOString(),
-          logPath,
-          ...(tmpDir === undefined ? {} : { tmpDir }),
-          stopSignal: spec.stopSignal,
-          stopTimeoutMs: spec.stopTimeoutMs,
-          status: 'starting',
-          dependsOn: [...context.dependencyKeys],
-          fingerprint: fingerprintSpec(spec),
-        },
+        entry: { ...entryBase(spec, context, endpoint), kind: 'command', logPath, ...(tmpDir === undefined ? {} : { tmpDir }), status: 'starting' },
       });
       current = pid;
       return pid;
@@ -328,20 +329,11 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
       });
     }
     const entry: StateEntry = {
-      name: spec.name,
-      slot: context.slot,
-      scope: spec.scope,
+      ...entryBase(spec, context, endpoint),
       kind: 'in-process',
-      endpoint,
       pid: process.pid,
       startTime: readProcessStartTime(process.pid),
-      owner: { kind: 'worker', pid: process.pid },
-      startedAt: new Date().toISOString(),
-      stopSignal: spec.stopSignal,
-      stopTimeoutMs: spec.stopTimeoutMs,
       status: 'running',
-      dependsOn: [...context.dependencyKeys],
-      fingerprint: fingerprintSpec(spec),
     };
     // Set first: if the record fails half-way (the connection drops), the stop still removes what may have landed.
     recorded = true;
