@@ -55,7 +55,8 @@ async function expectNothingLeft(name: string): Promise<void> {
 
 describe('without /proc', () => {
   it.skipIf(!isRoot)('a start fails with ProcessTableError naming why each backend cannot work, and leaves nothing', async () => {
-    for (const env of [{}, { EPHEMERAL_SERVERS_PROCFS: '0' }]) {
+    // Explicit both ways: CI runs this file again with EPHEMERAL_SERVERS_PROCFS=0 in its environment.
+    for (const env of [{ EPHEMERAL_SERVERS_PROCFS: '' }, { EPHEMERAL_SERVERS_PROCFS: '0' }]) {
       const { name, result } = await startServersIn({ hideProc: true, env });
       expect(result).toEqual({
         error: {
@@ -79,7 +80,7 @@ describe('without /proc', () => {
   });
 
   it('with /proc there: the same fixture starts and stops its server, on either backend (the control)', async () => {
-    for (const env of [{}, { EPHEMERAL_SERVERS_PROCFS: '0' }]) {
+    for (const env of [{ EPHEMERAL_SERVERS_PROCFS: '' }, { EPHEMERAL_SERVERS_PROCFS: '0' }]) {
       const { name, result } = await startServersIn({ hideProc: false, env });
       expect(result).toEqual({ started: true });
       await expectNothingLeft(name);
