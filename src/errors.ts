@@ -49,7 +49,7 @@ export const ERROR_FIXES: Readonly<Record<ErrorCode, string>> = Object.freeze({
   ES_COMMAND_NOT_FOUND: "fix the name or the PATH, install the program, or give an absolute path; for shell syntax use `['sh', '-c', '…']`.",
   ES_SERVER_EXITED: 'read its output above (often a missing env variable, file or dependency), then run the command by hand with the same cwd and env.',
   ES_SETUP_FAILED: 'run the step by hand with the same cwd and env and fix it; if it is only slow, raise `startTimeoutMs`.',
-  ES_SERVER_DEAD: 'read its output above and the full log: it crashed or was killed during the tests (an OOM kill shows in `dmesg`); fix that, then run the tests again.',
+  ES_SERVER_DEAD: 'read its output above and its full log (it crashed, or was killed during the tests: an OOM kill shows in `dmesg`), fix that, then run the tests again.',
   ES_START_FAILED: 'fix what the reason above names (the `cwd`, `user` or `command` field, or the `app` factory).',
   ES_READINESS_TIMEOUT: 'if the server is only slow, raise `startTimeoutMs`; otherwise check the probe (path, `statuses`, the host it binds, `insecure` for self-signed https) against its output above.',
   ES_STOP_FAILED: 'kill the listed processes by hand (one that changed user needs root), then run `ephemeral-servers prune`.',

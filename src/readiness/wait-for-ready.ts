@@ -180,7 +180,9 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
     armDeadline();
     signal?.addEventListener('abort', onAbort, { once: true });
     options.exited?.then(
-      (exit) => fail(new ServerExitedError(server, exit, options.outputTail?.() ?? [], options.logPath)),
+      // Built only while the wait is on: the error keeps the log (`keepLog`), and a server stopped after
+      // it was ready exits too.
+      (exit) => settled || fail(new ServerExitedError(server, exit, options.outputTail?.() ?? [], options.logPath)),
       fail,
     );
     Promise.all(states.map(run)).then(() => {

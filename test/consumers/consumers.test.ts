@@ -31,6 +31,8 @@ interface ConsumerRun {
   env?: Record<string, string>;
   /** Strings its output (stdout and stderr) must contain. */
   outputIncludes?: string[];
+  /** Strings its output must not contain. */
+  outputExcludes?: string[];
 }
 
 const consumersDir = dirname(fileURLToPath(import.meta.url));
@@ -124,7 +126,7 @@ describe('the packed package', () => {
 describe.each(consumers)('consumer $name', (consumer) => {
   it.each(consumer.runs as ConsumerRun[])(
     'npm run $script',
-    async ({ script, contract, exitCode = 0, env = {}, outputIncludes = [] }) => {
+    async ({ script, contract, exitCode = 0, env = {}, outputIncludes = [], outputExcludes = [] }) => {
       const runDir = mkdtempSync(join(workDir, `${consumer.name}-`));
       const reportDir = join(runDir, 'reports');
       // The run's own temp dir: every run directory it creates lands there, so "none left" is checkable.
@@ -148,6 +150,11 @@ describe.each(consumers)('consumer $name', (consumer) => {
       console.log(`consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms${counted ? `; starts: ${counted}` : ''}`);
       expect(result.code, `npm run ${script} in ${consumer.name}: expected exit code ${exitCode}:\n${result.output}`).toBe(exitCode);
       for (const text of outputIncludes) expect(result.output, `npm run ${script} in ${consumer.name}`).toContain(text);
+      for (const text of outputExcludes) expect(result.output, `npm run ${script} in ${consumer.name}`).not.toContain(text);
+      // Every log an error names is still there after the run; a clean run keeps no log at all.
+      const namedLogs = [...result.output.matchAll(/full log(?: \(kept after the run\))?: (\/\S+)/g)].map((match) => match[1]!);
+      expect(namedLogs.filter((path) => !existsSync(path)), `logs named in the output but gone:\n${result.output}`).toEqual([]);
+      if (exitCode === 0) expect(readdirSync(runTmp).filter((name) => name.startsWith('ephemeral-servers-logs')), 'kept logs after a clean run').toEqual([]);
       if (contract !== undefined) {
         const reports = readReports(reportDir);
         expect(checkReports(reports, contract), result.output).toEqual([]);

@@ -15,11 +15,27 @@ import { loadServersConfig } from '../../config/load-config.js';
 import type { ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
+import { stateKey } from '../../state/schema.js';
 import { readState } from '../../state/state-file.js';
 import { resolveStatePath } from '../../state/state-path.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
 import { resolveConfigFile } from './config-file.js';
 import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
+import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince, type LogMarks } from '../failure-report.js';
+
+/** The part of a jest-circus event this environment reads (`test_start`, `test_done`). */
+interface TestEvent {
+  name: string;
+  test?: { errors: unknown[] };
+}
+
+/** An error whose stack is its text: Jest prints it as it is, without a trace. */
+function plainError(name: string, text: string): Error {
+  const error = new Error(text);
+  error.name = name;
+  error.stack = text;
+  return error;
+}
 
 // jest-environment-node is CommonJS in Jest 29 and dual in Jest 30: take `TestEnvironment` from
 // wherever this module system put it.
@@ -72,6 +88,11 @@ function jestWorkerSlot(): number {
 export class EphemeralServersEnvironment extends NodeTestEnvironment {
   readonly #rootDir: string;
   #handle: ServersHandle | undefined;
+  #stateFile: string | undefined;
+  /** Keys (`<name>@<slot>`) of the servers the test file sees. */
+  #keys: string[] = [];
+  #marks: LogMarks = new Map();
+  #testStartedAt = 0;
 
   constructor(...args: ConstructorParameters<NodeEnvironmentClass>) {
     super(...args);
@@ -92,6 +113,33 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
       Object.assign(endpoints, this.#handle.endpoints);
     }
     this.#expose(endpoints);
+    this.#stateFile = stateFile;
+    this.#keys = Object.values(endpoints).map((endpoint) => stateKey(endpoint.name, endpoint.slot));
+  }
+
+  /**
+   * jest-circus's events: at `test_start` the servers' logs are marked; at `test_done` of a failing test,
+   * every server the file sees that has died is added to the test's errors as a `ServerDeadError`, what
+   * each other one wrote during the test is added after it (unless `EPHEMERAL_SERVERS_OUTPUT_ON_FAILURE=0`),
+   * and the run's logs are kept. A passing test costs one read of the state file.
+   */
+  async handleTestEvent(event: TestEvent): Promise<void> {
+    const stateFile = this.#stateFile;
+    if (stateFile === undefined || this.#keys.length === 0) return;
+    if (event.name === 'test_start') {
+      this.#testStartedAt = Date.now();
+      this.#marks = isOutputOnFailureEnabled() ? markLogs(stateFile) : new Map();
+      return;
+    }
+    if (event.name !== 'test_done' || event.test === undefined || event.test.errors.length === 0) return;
+    keepLogsOfFailedRun(stateFile);
+    const dead = await findDeadServers(stateFile, this.#keys, this.#testStartedAt);
+    event.test.errors.push(...dead);
+    if (!isOutputOnFailureEnabled()) return;
+    const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
+    for (const output of outputSince(stateFile, this.#marks, this.#keys.filter((key) => !deadKeys.has(key)))) {
+      event.test.errors.push(plainError('ServerOutput', formatServerOutput(output)));
+    }
   }
 
   override async teardown(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { WorkerInfo } from '@playwright/test';
+import type { TestInfo, WorkerInfo } from '@playwright/test';
 import {
   loadServersConfig,
   readState,
@@ -8,6 +8,8 @@ import {
   type Endpoint,
   type ServersConfig,
 } from '../../index.js';
+import { stateKey } from '../../state/schema.js';
+import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince } from '../failure-report.js';
 import { CONFIG_ENV } from './global-setup.js';
 
 /** The servers a Playwright worker sees: its own `worker`-scoped instances and the run's. */
@@ -87,4 +89,48 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
     }
   };
   return [fixture, { scope: 'worker' }];
+}
+
+type ReportFixtureFunction = (args: { servers: WorkerServers }, use: (value: void) => Promise<void>, testInfo: TestInfo) => Promise<void>;
+
+/**
+ * An automatic test-scoped Playwright fixture that tells a failing test about its servers (every server
+ * of `servers`, the worker fixture of {@link workerServersFixture}, which it needs under that name):
+ * each one that has died fails the test with a `ServerDeadError` (its slot, exit status, when it died,
+ * its output, its kept log); what each other one wrote during the test is attached to it
+ * (`testInfo.attach`, text, unless `EPHEMERAL_SERVERS_OUTPUT_ON_FAILURE=0`); the run's logs are kept
+ * after it (docs/errors.md, "Kept logs"). A passing test costs one read of the state file.
+ *
+ * ```ts
+ * export const test = base.extend<{ serverReport: void }, { servers: WorkerServers }>({
+ *   servers: workerServersFixture(),
+ *   serverReport: serverReportFixture(),
+ * });
+ * ```
+ */
+export function serverReportFixture(): [ReportFixtureFunction, { auto: true }] {
+  const fixture: ReportFixtureFunction = async ({ servers }, use, testInfo) => {
+    const stateFile = process.env[STATE_ENV];
+    if (stateFile === undefined || stateFile === '') {
+      await use();
+      return;
+    }
+    const keys = Object.values(servers.endpoints).map((endpoint) => stateKey(endpoint.name, endpoint.slot));
+    const withOutput = isOutputOnFailureEnabled();
+    const marks = withOutput ? markLogs(stateFile, servers.slot) : new Map();
+    const startedAt = Date.now();
+    await use();
+    if (testInfo.status === testInfo.expectedStatus) return;
+    keepLogsOfFailedRun(stateFile);
+    const dead = await findDeadServers(stateFile, keys, startedAt);
+    if (withOutput) {
+      const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
+      for (const output of outputSince(stateFile, marks, keys.filter((key) => !deadKeys.has(key)))) {
+        await testInfo.attach(`server ${output.key} output`, { body: formatServerOutput(output), contentType: 'text/plain' });
+      }
+    }
+    if (dead.length === 1) throw dead[0];
+    if (dead.length > 1) throw new AggregateError(dead, `${dead.length} servers this test used have died:\n\n${dead.map((error) => error.message).join('\n\n')}`);
+  };
+  return [fixture, { auto: true }];
 }

@@ -1,23 +1,69 @@
-import type { TestAPI } from 'vitest';
+import type { TestAPI, TestContext } from 'vitest';
 import type { ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
+import { recordUsedServer, usedServers } from '../../state/used-servers.js';
+import { stateKey } from '../../state/schema.js';
+import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince } from '../failure-report.js';
 import { acquireWorkerServers, releaseWorkerServers, type WorkerServers } from './worker-servers.js';
 import type { ServerName } from './types.js';
 
 /** Name of the fixture that holds this worker's servers (see {@link WorkerServers}). */
 export const SERVERS_FIXTURE = 'servers';
+/** Name of the automatic test fixture that reports on the servers when a test fails (see {@link serverFixtures}). */
+export const SERVER_REPORT_FIXTURE = 'serverReport';
 
 /** Fixture names Vitest reserves for the test context: a server cannot be called like one of them. */
-const RESERVED_NAMES = new Set([SERVERS_FIXTURE, 'task', 'signal', 'onTestFailed', 'onTestFinished', 'skip', 'annotate', 'expect']);
+const RESERVED_NAMES = new Set([SERVERS_FIXTURE, SERVER_REPORT_FIXTURE, 'task', 'signal', 'onTestFailed', 'onTestFinished', 'skip', 'annotate', 'expect']);
 
 /** The values {@link serverFixtures} adds to the test context: one endpoint per server, and `servers`. */
-export type ServerFixtureValues<C extends ServersConfig> = { [K in ServerName<C>]: Endpoint } & { servers: WorkerServers<C> };
+export type ServerFixtureValues<C extends ServersConfig> = { [K in ServerName<C>]: Endpoint } & { servers: WorkerServers<C>; serverReport: void };
 
 /** A worker-scoped Vitest fixture (the tuple form `[fn, { scope: 'worker' }]`). */
 export type WorkerFixture<T> = [(context: never, use: (value: T) => Promise<void>) => Promise<void>, { scope: 'worker' }];
 
+/** An automatic test-scoped Vitest fixture (the tuple form `[fn, { auto: true }]`). */
+export type AutoFixture = [(context: never, use: (value: void) => Promise<void>) => Promise<void>, { auto: true }];
+
 /** The fixtures object {@link serverFixtures} returns, ready for `test.extend`. */
-export type ServerFixtures<C extends ServersConfig> = { [K in keyof ServerFixtureValues<C>]: WorkerFixture<ServerFixtureValues<C>[K]> };
+export type ServerFixtures<C extends ServersConfig> = { [K in Exclude<keyof ServerFixtureValues<C>, 'serverReport'>]: WorkerFixture<ServerFixtureValues<C>[K]> } & {
+  serverReport: AutoFixture;
+};
+
+/**
+ * When a test fails: every server this worker used (through a fixture, `useServer` or supertest by name)
+ * that has died is added to the failure as a `ServerDeadError` (its slot, exit status, when it died, its
+ * output, its kept log), and what each other one wrote during the test is recorded as a test artifact
+ * (`recordArtifact`, type `ephemeral-servers:output`) and printed to the test's stderr. The run's logs
+ * are kept (see docs/errors.md, "Kept logs"). A passing test costs one read of the state file.
+ */
+async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers }, use: (value: void) => Promise<void>): Promise<void> {
+  const { stateFile, slot } = context.servers;
+  const withOutput = isOutputOnFailureEnabled();
+  const marks = withOutput ? markLogs(stateFile, slot) : new Map();
+  const startedAt = Date.now();
+  context.onTestFailed(async () => {
+    keepLogsOfFailedRun(stateFile);
+    const used = usedServers(stateFile);
+    const dead = await findDeadServers(stateFile, used, startedAt);
+    if (withOutput) {
+      const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
+      const { recordArtifact } = await import('vitest');
+      for (const output of outputSince(stateFile, marks, used.filter((key) => !deadKeys.has(key)))) {
+        const text = formatServerOutput(output);
+        console.error(text);
+        await recordArtifact(context.task, {
+          type: 'ephemeral-servers:output',
+          message: `server ${output.key} during this test (full log: ${output.logPath})`,
+          attachments: [{ contentType: 'text/plain', body: output.lines.join('\n') }],
+        } as never);
+      }
+    }
+    if (dead.length === 1) throw dead[0];
+    if (dead.length > 1) throw new AggregateError(dead, `${dead.length} servers this test used have died`);
+  });
+  await use();
+}
+
 
 /**
  * Vitest fixtures for a servers config, all `scope: 'worker'`: `servers` (this worker's
@@ -55,6 +101,12 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
       },
       { scope: 'worker' },
     ],
+    [SERVER_REPORT_FIXTURE]: [
+      // Vitest reads the fixtures a fixture needs from its source: the first parameter must be an object pattern.
+      async ({ task, onTestFailed, servers }: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers }, use: (value: void) => Promise<void>) =>
+        reportOnFailure({ task, onTestFailed, servers }, use),
+      { auto: true },
+    ],
   };
   for (const name of Object.keys(config)) {
     if (RESERVED_NAMES.has(name)) {
@@ -62,7 +114,9 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
     }
     fixtures[name] = [
       async ({ servers }: { servers: WorkerServers<C> }, use: (value: Endpoint) => Promise<void>) => {
-        await use(await servers.get(name as ServerName<C>));
+        const endpoint = await servers.get(name as ServerName<C>);
+        recordUsedServer(servers.stateFile, stateKey(name, endpoint.slot));
+        await use(endpoint);
       },
       { scope: 'worker' },
     ];
