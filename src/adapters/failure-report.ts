@@ -51,7 +51,10 @@ export function markLogs(stateFile: string, slot?: number): LogMarks {
 
 function deadError(entry: StateEntry): ServerDeadError {
   const tail = entry.logPath === undefined ? [] : readLogTail(entry.logPath);
-  return new ServerDeadError(entry.name, entry.exit as ExitStatus | undefined, tail, { slot: entry.slot, exitedAt: entry.exitedAt, logPath: entry.logPath });
+  const error = new ServerDeadError(entry.name, entry.exit as ExitStatus | undefined, tail, { slot: entry.slot, exitedAt: entry.exitedAt, logPath: entry.logPath });
+  // Where this package noticed is no news to the test: the runner prints the story alone.
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
 }
 
 /** Deaths already reported by this process (`<stateFile>\0<key>\0<pid>`): a later failing test is not told again. */

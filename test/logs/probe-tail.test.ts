@@ -1,0 +1,46 @@
+/**
+ * A readiness timeout's output shows the cause: the server's startup lines and its last line, with the
+ * probe's own requests collapsed. The probe polls fast for 1 s, then at up to 50 ms (DEFAULT_BACKOFF).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defineServers, ReadinessTimeoutError, startServers } from '../../src/index.js';
+import { KEPT_LOGS_ENV } from '../../src/logs/kept-logs.js';
+
+const server = fileURLToPath(new URL('../fixtures/access-log-server.mjs', import.meta.url));
+
+let keptRoot: string;
+beforeEach(() => {
+  keptRoot = mkdtempSync(join(tmpdir(), 'es-kept-'));
+  process.env[KEPT_LOGS_ENV] = keptRoot;
+});
+afterEach(() => {
+  delete process.env[KEPT_LOGS_ENV];
+  rmSync(keptRoot, { recursive: true, force: true });
+});
+
+describe('the output of a readiness timeout', () => {
+  it('keeps the startup lines in view and collapses the probe requests', async () => {
+    const config = defineServers({ app: { command: [process.execPath, server, '{port}'], readiness: { type: 'http', path: '/health' }, startTimeoutMs: 1500 } });
+    const error = (await startServers(config, { exportEnv: false }).catch((caught: unknown) => caught)) as ReadinessTimeoutError;
+    expect(error).toBeInstanceOf(ReadinessTimeoutError);
+    const tail = error.outputTail;
+    console.log(`readiness timeout after ${error.elapsedMs} ms: ${tail.length} lines shown:\n${tail.join('\n')}`);
+    expect(tail[0]).toMatch(/Started server process/);
+    expect(tail).toContain('WARNING:  DATABASE_URL is not set: the app has no routes');
+    // Hundreds of probe requests in 1.5 s, shown as one line and a count.
+    const collapsed = tail.find((line) => /^… \d+ more like this$/.test(line));
+    expect(collapsed).toBeDefined();
+    expect(Number(/\d+/.exec(collapsed!)![0])).toBeGreaterThan(100);
+    expect(tail.filter((line) => line.includes('GET /health')).length).toBeLessThanOrEqual(2);
+    expect(error.message).toMatch(/What to do: if the server is only slow, raise `startTimeoutMs`/);
+    // The full log outlives the failed start (its run directory is gone): every probe request is in it.
+    expect(error.logPath!.startsWith(keptRoot)).toBe(true);
+    expect(existsSync(error.logPath!)).toBe(true);
+    expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(100);
+    expect(error.message).toContain(`full log: ${error.logPath}`);
+  }, 20_000);
+});
