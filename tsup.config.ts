@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
-/** One entry per subpath export (see package.json `exports`), plus the CLI and the run supervisor, which are run as scripts. */
+/** One entry per subpath export (see package.json `exports`), plus the CLI, the run supervisor and the Playwright webServer launcher, which are run as scripts. */
 const entry = {
   index: 'src/index.ts',
   vitest: 'src/adapters/vitest/index.ts',
@@ -13,6 +13,7 @@ const entry = {
   'jest-global-setup': 'src/adapters/jest/global-setup.ts',
   'jest-global-teardown': 'src/adapters/jest/global-teardown.ts',
   playwright: 'src/adapters/playwright/index.ts',
+  'playwright-launcher': 'src/adapters/playwright/launcher.ts',
   supertest: 'src/adapters/supertest.ts',
   cli: 'src/cli/index.ts',
   supervisor: 'src/run/supervisor-main.ts',

@@ -1,6 +1,9 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PlaywrightTestConfig } from '@playwright/test';
-import { expandPlaceholders, validateConfig, type Endpoint, type NormalizedSpec, type ServersConfig } from '../../index.js';
+import { validateConfig, type Endpoint, type NormalizedSpec, type ServersConfig } from '../../index.js';
 import { expandUrlTemplate } from '../../config/placeholders.js';
+import { encodePayload, portEnvOf, readyPattern, type LaunchPayload } from './launch-payload.js';
 import { allocatePortsSync, PORTS_ENV, readHandoff, type PortHandoff } from './port-handoff.js';
 import { quoteForShell } from './shell-quote.js';
 
@@ -17,6 +20,11 @@ export interface DefineWebServersOptions {
   stderr?: 'pipe' | 'ignore';
   /** Environment to read the runner's handoff from and write it to. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Playwright's `cwd` for every entry: the launcher's working directory, against which a spec's
+   * relative `cwd` resolves. @default the Playwright config file's directory (Playwright's default)
+   */
+  cwd?: string;
 }
 
 /** What {@link defineWebServers} returns. */
@@ -32,33 +40,22 @@ export interface WebServers {
   url(name: string): string;
 }
 
-/** Picks the Playwright readiness check for a spec: an http probe's URL, else a log pattern, else the port. */
-function readinessOf(spec: NormalizedSpec, endpoint: Endpoint): Pick<WebServerEntry, 'url' | 'port' | 'wait' | 'ignoreHTTPSErrors'> {
-  const http = spec.readiness.find((probe) => probe.type === 'http');
-  if (http) return { url: `${endpoint.url}${http.path}`, ignoreHTTPSErrors: http.insecure };
-  const log = spec.readiness.find((probe) => probe.type === 'log');
-  if (log) return { wait: { stdout: log.pattern, stderr: log.pattern } };
-  return { port: endpoint.port };
+/** Time the launcher adds to a start or a stop (Node's start, joining or creating a run), in milliseconds. */
+const LAUNCHER_START_MS = 5_000;
+
+/** The launcher script, next to this module in dist/ (see tsup.config.ts). */
+function launcherPath(moduleUrl: string = import.meta.url): string {
+  return join(dirname(fileURLToPath(moduleUrl)), 'playwright-launcher.js');
 }
 
 function checkSpec(spec: NormalizedSpec): string[] {
   const problems: string[] = [];
   if (spec.kind !== 'command') {
-    problems.push('is an in-process server: Playwright runs `webServer` entries as shell commands. Start it from a worker fixture (`workerServersFixture`) instead.');
+    problems.push('is an in-process server: Playwright runs `webServer` entries as processes. Start it from a worker fixture (`workerServersFixture`) instead.');
     return problems;
   }
-  if (spec.port.mode === 'announced') {
-    problems.push('has `port: 0` (announced through its log): the port must be known when the config is evaluated, for `baseURL`. Omit `port`.');
-  }
   if (spec.readiness.some((probe) => probe.type === 'custom')) {
-    problems.push('has a custom readiness function, which Playwright cannot run. Use an http, tcp or log probe.');
-  }
-  if (spec.stopSignal !== 'SIGTERM' && spec.stopSignal !== 'SIGINT') {
-    problems.push(`has \`stopSignal: '${spec.stopSignal}'\`; Playwright's gracefulShutdown supports SIGTERM and SIGINT only.`);
-  }
-  const templates = [spec.url, spec.cwd, ...spec.command, ...Object.values(spec.env)];
-  if (spec.setup.length > 0 || spec.user !== undefined || templates.some((template) => /\{tmpDir\}/.test(template))) {
-    problems.push('has `setup`, `user` or `{tmpDir}`, which only the run can provide: leave it out of defineWebServers; the global setup starts it.');
+    problems.push('has a custom readiness function, which cannot be handed to the process Playwright starts. Use an http, tcp or log probe.');
   }
   return problems;
 }
@@ -113,33 +110,51 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
           'Call defineWebServers() at the top level of playwright.config, with the same servers, so the runner allocates them.',
       );
     }
-    const hosts = missing.map((name) => plan.specs.get(name)!.host);
-    const allocated = allocatePortsSync(hosts);
-    missing.forEach((name, index) => {
+    // Only the ports to allocate: a fixed one is the spec's, an announced one (`port: 0`) the server's.
+    const toAllocate = missing.filter((name) => plan.specs.get(name)!.port.mode === 'auto');
+    const allocated = allocatePortsSync(toAllocate.map((name) => plan.specs.get(name)!.host));
+    for (const name of missing) {
       const spec = plan.specs.get(name)!;
-      handoff.servers[name] = { host: spec.host, port: spec.port.mode === 'fixed' ? spec.port.port : allocated[index]! };
-    });
+      const port = spec.port.mode === 'fixed' ? spec.port.port : spec.port.mode === 'auto' ? allocated[toAllocate.indexOf(name)]! : 0;
+      handoff.servers[name] = { host: spec.host, port, url: spec.url };
+    }
     env[PORTS_ENV] = JSON.stringify(handoff);
   }
 
   const endpoints: Record<string, Endpoint> = {};
   for (const name of names) {
-    const { host, port } = handoff.servers[name]!;
     const spec = plan.specs.get(name)!;
+    // In a worker, the port the launcher reported (Playwright put it in the runner's env); else the runner's.
+    const reported = Number(env[portEnvOf(name)]);
+    const { host, port: allocatedPort } = handoff.servers[name]!;
+    const port = Number.isInteger(reported) && reported > 0 ? reported : allocatedPort;
     endpoints[name] = { name, slot: 0, host, port, url: expandUrlTemplate(spec.url, { host, port }) };
   }
+  const launcher = launcherPath();
   const webServer = names.map((name): WebServerEntry => {
     const spec = plan.specs.get(name)! as Extract<NormalizedSpec, { kind: 'command' }>;
-    const values = { self: endpoints[name]!, servers: endpoints };
-    const expandedEnv = Object.fromEntries(Object.entries(spec.env).map(([key, value]) => [key, expandPlaceholders(value, values)]));
+    const payload: LaunchPayload = {
+      name,
+      spec: config[name] as unknown as Record<string, unknown>,
+      preferredPort: spec.port.mode === 'auto' ? handoff.servers[name]!.port : undefined,
+      portEnv: portEnvOf(name),
+      dependencies: Object.fromEntries(
+        spec.dependsOn.map((dependency) => {
+          const dependencySpec = plan.specs.get(dependency)!;
+          return [dependency, { host: dependencySpec.host, url: dependencySpec.url, portEnv: portEnvOf(dependency) }];
+        }),
+      ),
+    };
     return {
       name,
-      command: quoteForShell(spec.command.map((arg) => expandPlaceholders(arg, values))),
-      cwd: spec.cwd,
-      env: { PYTHONUNBUFFERED: '1', ...expandedEnv },
-      ...readinessOf(spec, endpoints[name]!),
-      timeout: spec.startTimeoutMs,
-      gracefulShutdown: { signal: spec.stopSignal as 'SIGTERM' | 'SIGINT', timeout: spec.stopTimeoutMs },
+      command: quoteForShell([process.execPath, launcher, name, encodePayload(payload)]),
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      // Our readiness, in the launcher; its ready line carries the port (a named group: Playwright sets it in process.env).
+      wait: { stdout: readyPattern(name) },
+      // The launcher's own start (about 100 ms) on top of the server's deadline.
+      timeout: spec.startTimeoutMs + LAUNCHER_START_MS,
+      // The launcher stops the server with its own stop signal and timeout, then exits.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: spec.stopTimeoutMs + LAUNCHER_START_MS },
       reuseExistingServer: false,
       stdout: options.stdout ?? 'ignore',
       stderr: options.stderr ?? 'pipe',

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { expandUrlTemplate } from '../../config/placeholders.js';
+import type { Endpoint } from '../../endpoint.js';
+import { portEnvOf } from './launch-payload.js';
 
 /**
  * Environment variable through which the runner hands the ports it allocated to the processes that
@@ -11,7 +14,8 @@ export const PORTS_ENV = 'EPHEMERAL_SERVERS_PLAYWRIGHT_PORTS';
 export interface PortHandoff {
   /** Pid of the runner process that allocated the ports. */
   pid: number;
-  servers: Record<string, { host: string; port: number }>;
+  /** By server: its host, the port the runner allocated (0: the server announces its own), its URL template. */
+  servers: Record<string, { host: string; port: number; url?: string }>;
 }
 
 /** The handoff of this process's runner: written by this process, or inherited from its parent. */
@@ -26,6 +30,21 @@ export function readHandoff(env: NodeJS.ProcessEnv = process.env): PortHandoff |
   }
   // A value left in the environment by an outer, unrelated run is not ours.
   return parsed.pid === process.pid || parsed.pid === process.ppid ? parsed : undefined;
+}
+
+/**
+ * Endpoints of the servers `defineWebServers` handed to Playwright's `webServer`, as this process sees
+ * them: in a worker, each at the port its launcher reported (Playwright sets it in the runner's
+ * environment, which workers inherit), else at the port the runner allocated. Empty without a handoff.
+ */
+export function webServerEndpoints(env: NodeJS.ProcessEnv = process.env): Record<string, Endpoint> {
+  const endpoints: Record<string, Endpoint> = {};
+  for (const [name, { host, port: allocated, url }] of Object.entries(readHandoff(env)?.servers ?? {})) {
+    const reported = Number(env[portEnvOf(name)]);
+    const port = Number.isInteger(reported) && reported > 0 ? reported : allocated;
+    endpoints[name] = { name, slot: 0, host, port, url: url === undefined ? `http://${host}:${port}` : expandUrlTemplate(url, { host, port }) };
+  }
+  return endpoints;
 }
 
 /**

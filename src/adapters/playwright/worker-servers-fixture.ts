@@ -4,6 +4,7 @@ import {
   readState,
   startServers,
   STATE_ENV,
+  ServerNotFoundError,
   StateFileError,
   type Endpoint,
   type ServersConfig,
@@ -11,6 +12,7 @@ import {
 import { stateKey } from '../../state/schema.js';
 import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince } from '../failure-report.js';
 import { CONFIG_ENV } from './global-setup.js';
+import { webServerEndpoints } from './port-handoff.js';
 
 /** The servers a Playwright worker sees: its own `worker`-scoped instances and the run's. */
 export interface WorkerServers {
@@ -19,8 +21,8 @@ export interface WorkerServers {
   /** Endpoints by name: this slot's worker-scoped instances, and the run-scoped servers. */
   endpoints: Readonly<Record<string, Endpoint>>;
   /**
-   * Endpoint of a server.
-   * @throws TypeError when there is no server of that name.
+   * Endpoint of a server: of `endpoints`, else a webServer of `defineWebServers` (its launcher's port).
+   * @throws ServerNotFoundError when there is no server of that name (the message lists the known ones).
    */
   get(name: string): Endpoint;
 }
@@ -74,12 +76,16 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
         if (entry.slot === 0 && entry.status === 'running') endpoints[entry.name] = entry.endpoint;
       }
       Object.assign(endpoints, handle.endpoints);
+      const webServers = webServerEndpoints();
       await use({
         slot,
         endpoints,
         get(name: string): Endpoint {
-          const endpoint = endpoints[name];
-          if (endpoint === undefined) throw new TypeError(`No server "${name}" for worker slot ${slot}; known: ${Object.keys(endpoints).join(', ') || '(none)'}.`);
+          // Else a server defineWebServers handed to Playwright's webServer (at the port its launcher reported).
+          const endpoint = endpoints[name] ?? webServers[name];
+          if (endpoint === undefined) {
+            throw new ServerNotFoundError(name, slot, [...Object.keys(endpoints), ...Object.keys(webServers)], 'the worker fixture (the run, this slot, and the webServers of defineWebServers)');
+          }
           return endpoint;
         },
       });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,23 @@ const readJsonLines = <T>(path: string): T[] =>
         .map((line) => JSON.parse(line) as T)
     : [];
 
+/** Live webServer launchers of this test's Playwright (their environment names this test's pid file). */
+function launcherPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('playwright-launcher.js') &&
+          readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`ES_TEST_PID_FILE=${files.pids}`)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 async function runDirsLeft(): Promise<string[]> {
   return (await readdir(files.runs)).filter((name) => name.startsWith(RUN_DIR_PREFIX));
 }
@@ -122,14 +139,14 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
     expect(new Set([...apiBySlot.values()].map((ports) => [...ports][0])).size).toBe(2);
     expect(pidsInLog(files.pids, 'api')).toHaveLength(2);
 
-    // Nothing left: web (Playwright's), both api instances (the run's), the run directory.
+    // Nothing left: web (its launcher's run), both api instances (the run's), the run directory.
     const pids = [...pidsInLog(files.pids, 'web'), ...pidsInLog(files.pids, 'api')];
     expect(pids).toHaveLength(3);
     expect(await waitUntilGone(pids, 5000)).toEqual([]);
     expect(await runDirsLeft()).toEqual([]);
   });
 
-  it("runner SIGKILLed: the run's supervisor stops the worker servers; Playwright's own webServer is left running", async () => {
+  it.each(['SIGKILL', 'SIGTERM'] as const)("runner gets %s: the run's supervisor stops the worker servers; the webServer's launcher stops its server", async (signal) => {
     const { child, done } = startPlaywright({ ES_TEST_BLOCK_FILE: files.block });
     // Both workers are inside a test, with their api instances started and handed to the run.
     while (!existsSync(files.block) || readFileSync(files.block, 'utf8').split('\n').filter(Boolean).length < 2) {
@@ -141,10 +158,12 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
     const workerPids = [...new Set(readJsonLines<Record>(files.records).map((r) => r.pid))];
     expect(apiPids).toHaveLength(2);
     expect([webPid!, ...apiPids, ...workerPids].filter(isLive)).toHaveLength(5);
-    const webGroup = Number(readFileSync(`/proc/${webPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    const launchers = launcherPids();
+    // `sh -c` (Playwright runs commands with a shell) and the launcher it runs.
+    expect(launchers.length).toBeGreaterThanOrEqual(1);
     cleanups.push(() => {
-      // Playwright's leftovers: its webServer's process group, and workers still inside the blocked test.
-      for (const target of [-webGroup, ...workerPids]) {
+      // Leftovers if the test fails: the web server, its launcher, workers still inside the blocked test.
+      for (const target of [webPid!, ...launchers, ...workerPids]) {
         try {
           process.kill(target, 'SIGKILL');
         } catch (error) {
@@ -153,14 +172,16 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
       }
     });
 
-    child.kill('SIGKILL');
-    expect((await done).signal).toBe('SIGKILL');
-    // The supervisor stops the servers the run recorded, although the workers that started them may still
+    const killedAt = performance.now();
+    child.kill(signal);
+    const ended = await done;
+    expect(ended.signal ?? ended.code).toBeTruthy();
+    // The launcher saw its stdin close (the runner is gone) or got Playwright's teardown, and stopped the server.
+    expect(await waitUntilGone([webPid!, ...launchers], 2000)).toEqual([]);
+    console.log(`runner ${signal}: webServer and its launcher gone ${Math.round(performance.now() - killedAt)} ms after the signal`);    // The supervisor stops the servers the run recorded, although the workers that started them may still
     // be alive (a worker inside a test finishes it before it notices the runner is gone).
     expect(await waitUntilGone(apiPids, 10_000)).toEqual([]);
     for (let i = 0; i < 500 && (await runDirsLeft()).length > 0; i++) await sleep(10);
     expect(await runDirsLeft()).toEqual([]);
-    // Playwright's webServer: its process group has nobody left to kill it (docs/playwright.md).
-    expect(isLive(webPid!)).toBe(true);
   });
 });
