@@ -148,6 +148,8 @@ describe.each(consumers)('consumer $name', (consumer) => {
       const starts = readStarts(reportDir);
       const counted = Object.entries(starts).map(([name, pids]) => `${name} ×${pids.length}`).join(', ');
       console.log(`consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms${counted ? `; starts: ${counted}` : ''}`);
+      // ES_CONSUMER_PRINT_OUTPUT=1: every run's output, e.g. to copy a real failure into the docs.
+      if (process.env.ES_CONSUMER_PRINT_OUTPUT === '1') console.log(`--- output of npm run ${script} in ${consumer.name} ---\n${result.output}--- end ---`);
       expect(result.code, `npm run ${script} in ${consumer.name}: expected exit code ${exitCode}:\n${result.output}`).toBe(exitCode);
       for (const text of outputIncludes) expect(result.output, `npm run ${script} in ${consumer.name}`).toContain(text);
       for (const text of outputExcludes) expect(result.output, `npm run ${script} in ${consumer.name}`).not.toContain(text);

@@ -28,7 +28,7 @@ describe('the output of a readiness timeout', () => {
     const error = (await startServers(config, { exportEnv: false }).catch((caught: unknown) => caught)) as ReadinessTimeoutError;
     expect(error).toBeInstanceOf(ReadinessTimeoutError);
     const tail = error.outputTail;
-    console.log(`readiness timeout after ${error.elapsedMs} ms: ${tail.length} lines shown:\n${tail.join('\n')}`);
+    console.log(error.message);
     expect(tail[0]).toMatch(/Started server process/);
     expect(tail).toContain('WARNING:  DATABASE_URL is not set: the app has no routes');
     // Hundreds of probe requests in 1.5 s, shown as one line and a count.
