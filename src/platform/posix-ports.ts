@@ -1,7 +1,7 @@
 import type { PortHolder } from '../errors.js';
 import type { PortRangeReading } from './platform-backend.js';
 import { readPsCommandLine } from './posix-processes.js';
-import { parsePortRange, parseReservedPorts } from './procfs-ports.js';
+import { parsePortRange, parseReservedPorts } from './port-range-text.js';
 import { runLsof, runSysctl } from './posix-tools.js';
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import type { PortHolder } from '../errors.js';
 import type { PortRangeReading } from './platform-backend.js';
+import { parsePortRange, parseReservedPorts } from './port-range-text.js';
 import { isExpectedProcError, readProcCommandLine } from './procfs-processes.js';
 
 /**
@@ -92,24 +93,6 @@ function readSysctlFile(path: string): string | undefined {
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM') return undefined;
     throw error;
   }
-}
-
-/** Parses `ip_local_reserved_ports`: a comma-separated list of ports and `first-last` ranges. */
-export function parseReservedPorts(text: string): Array<readonly [number, number]> {
-  const ranges: Array<readonly [number, number]> = [];
-  for (const part of text.trim().split(',')) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (match === null) continue;
-    const first = Number(match[1]);
-    ranges.push([first, match[2] === undefined ? first : Number(match[2])]);
-  }
-  return ranges;
-}
-
-/** Parses `ip_local_port_range` (`first<whitespace>last`); `undefined` when it is not two ordered ports. */
-export function parsePortRange(text: string | undefined): readonly [number, number] | undefined {
-  const bounds = text?.trim().split(/\s+/).map(Number);
-  return bounds !== undefined && bounds.length === 2 && bounds.every(Number.isInteger) && bounds[0]! <= bounds[1]! ? [bounds[0]!, bounds[1]!] : undefined;
 }
 
 /** `/proc/sys/net/ipv4/ip_local_port_range` without the ports of `ip_local_reserved_ports`. */
