@@ -124,7 +124,10 @@ export class ConfigError extends EphemeralServersError {
   }
 }
 
-/** The process that holds a port, when it could be found (Linux: `/proc/net/tcp*` and `/proc/<pid>/fd`). */
+/**
+ * The process that holds a port, when it could be found: through `/proc/net/tcp*` and `/proc/<pid>/fd`
+ * (procfs backend) or `lsof` (posix backend); another user's process only as root.
+ */
 export interface PortHolder {
   pid: number;
   /** Its command line, space-joined. */
