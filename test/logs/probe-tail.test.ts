@@ -34,13 +34,13 @@ describe('the output of a readiness timeout', () => {
     // Hundreds of probe requests in 1.5 s, shown as one line and a count.
     const collapsed = tail.find((line) => /^… \d+ more like this$/.test(line));
     expect(collapsed).toBeDefined();
-    expect(Number(/\d+/.exec(collapsed!)![0])).toBeGreaterThan(100);
+    expect(Number(/\d+/.exec(collapsed!)![0])).toBeGreaterThan(20);
     expect(tail.filter((line) => line.includes('GET /health')).length).toBeLessThanOrEqual(2);
     expect(error.message).toMatch(/What to do: if the server is only slow, raise `startTimeoutMs`/);
     // The full log outlives the failed start (its run directory is gone): every probe request is in it.
     expect(error.logPath!.startsWith(keptRoot)).toBe(true);
     expect(existsSync(error.logPath!)).toBe(true);
-    expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(100);
+    expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(20);
     expect(error.message).toContain(`full log: ${error.logPath}`);
   }, 20_000);
 });
