@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'ES_RUN_CONFIG_MISMATCH',
   'ES_PROCESS_TABLE',
   'ES_PROCESS_UNVERIFIED',
+  'ES_PLATFORM_UNSUPPORTED',
 ] as const;
 
 /** Stable error codes. Match on these, not on messages. */
@@ -65,6 +66,8 @@ export const ERROR_FIXES: Readonly<Record<ErrorCode, string>> = Object.freeze({
   ES_PORT_RESERVATION: 'remove that directory (it is recreated), or pass another `reservationDir`.',
   ES_RUN_CONFIG_MISMATCH: "give the CLI and the runner's global setup the same config file from the same directory (`ephemeral-servers run --config <file>`), or run the runner without `ephemeral-servers run`.",
   ES_PROCESS_TABLE: 'mount /proc (Linux), or make `ps` work (macOS and BSD have it; on Linux it needs /proc too), and do not set `EPHEMERAL_SERVERS_PROCFS=0` where only /proc works.',
+  ES_PLATFORM_UNSUPPORTED:
+    'run the tests under WSL 2 (Linux) or in a Linux container; native Windows support is designed in docs/architecture.md ("Windows") and not built.',
   ES_PROCESS_UNVERIFIED: 'look at the process (`ps -p <pid> -o pid,lstart,command`): if it is the server, stop it by hand, then run `ephemeral-servers prune`.',
 });
 
@@ -627,5 +630,26 @@ export class UnverifiedProcessError extends EphemeralServersError {
     this.server = server;
     this.pid = pid;
     this.reason = reason;
+  }
+}
+
+/**
+ * This operating system is not supported: native Windows (`process.platform === 'win32'`). Process
+ * groups, POSIX signals, `detached` and Unix sockets mean other things there (Node's child_process docs,
+ * "options.detached"; libuv#3179 on job objects), so a run could neither stop its servers' descendants
+ * nor guarantee teardown. Thrown before anything is created, spawned or signalled.
+ */
+export class PlatformUnsupportedError extends EphemeralServersError {
+  /** `process.platform` of this process, e.g. `win32`. */
+  readonly platform: string;
+
+  constructor(platform: string) {
+    super(
+      'ES_PLATFORM_UNSUPPORTED',
+      `ephemeral-servers does not run on ${platform === 'win32' ? 'native Windows' : platform} (process.platform ${JSON.stringify(platform)}): ` +
+        'it needs POSIX process groups and signals, and Unix sockets, to stop every process of a run.',
+    );
+    this.name = 'PlatformUnsupportedError';
+    this.platform = platform;
   }
 }

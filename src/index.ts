@@ -50,6 +50,7 @@ export {
   SupervisorUnreachableError,
   ServerDaemonizedError,
   RunDirectoryError,
+  PlatformUnsupportedError,
   RunConfigMismatchError,
   StopError,
   UnverifiedProcessError,

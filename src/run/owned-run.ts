@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { StopError } from '../errors.js';
 import { keptLogsRoot } from '../logs/kept-logs.js';
 import { readProcessStartTime } from '../process/process-identity.js';
+import { platformBackend } from '../platform/select-backend.js';
 import { STATE_ENV } from '../state/state-path.js';
 import type { StopAllResult } from './protocol.js';
 import { removeRunDirectory } from './remove-run-dir.js';
@@ -47,9 +48,12 @@ export interface CreateOwnedRunOptions {
  * servers if this process dies by any means. The one way a run is created: `startRun` and `startServers`
  * (without a run to join) both call it.
  *
- * @throws RunDirectoryError, SupervisorUnreachableError; nothing is left behind.
+ * @throws PlatformUnsupportedError (native Windows), ProcessTableError (no way to inspect processes),
+ *   RunDirectoryError, SupervisorUnreachableError; nothing is left behind.
  */
 export async function createOwnedRun(options: CreateOwnedRunOptions = {}): Promise<OwnedRun> {
+  // Before anything is created: an unsupported platform, or no way to check a process's identity.
+  platformBackend();
   if (options.sweep === true) await sweepStaleRuns();
   const paths = await createRunDirectory();
   const run: Run = { ...paths, runId: randomUUID() };
@@ -92,8 +96,12 @@ export async function createOwnedRun(options: CreateOwnedRunOptions = {}): Promi
   };
 }
 
-/** A run this process joins: another process owns it. */
+/**
+ * A run this process joins: another process owns it.
+ * @throws PlatformUnsupportedError (native Windows), ProcessTableError (no way to inspect processes).
+ */
 export function joinRun(stateFile: string): { run: Omit<Run, 'runId'>; client: SupervisorClient } {
+  platformBackend();
   return { run: runPaths(dirname(stateFile)), client: supervisorFor(stateFile) };
 }
 

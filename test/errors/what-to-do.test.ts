@@ -10,6 +10,7 @@ import {
   ConfigError,
   ERROR_CODES,
   ERROR_FIXES,
+  PlatformUnsupportedError,
   PortExhaustedError,
   PortInUseError,
   PortPermissionError,
@@ -58,6 +59,7 @@ const samples: Record<ErrorCode, () => EphemeralServersError> = {
   ES_RUN_DIR: () => new RunDirectoryError('TMPDIR too long.', '/tmp/x'),
   ES_PORT_RESERVATION: () => new PortReservationError('Not a directory.', '/tmp/ports'),
   ES_PROCESS_TABLE: () => new ProcessTableError(['procfs: /proc/self/stat cannot be read (ENOENT)', 'ps: not found']),
+  ES_PLATFORM_UNSUPPORTED: () => new PlatformUnsupportedError('win32'),
   ES_PROCESS_UNVERIFIED: () => new UnverifiedProcessError('api@0', 42, 'no start time recorded'),
   ES_RUN_CONFIG_MISMATCH: () => new RunConfigMismatchError('state.json', [{ server: 'api', kind: 'changed', fields: ['env'] }]),
 };
