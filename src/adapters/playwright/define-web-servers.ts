@@ -71,17 +71,16 @@ function checkSpec(spec: NormalizedSpec): string[] {
  *
  * Playwright evaluates the config in the runner and again in every worker process. Ports are allocated
  * once, in the runner (the first process to evaluate it), and handed to workers through
- * `EPHEMERAL_SERVERS_PLAYWRIGHT_PORTS` in the environment they inherit; a worker reads them back, so
- * it sees exactly the runner's ports. Placeholders (`{port}`, `{url}`, `{api.url}`, …) in `command`
- * and `env` are expanded; readiness maps to Playwright's checks (an http probe → `url`, else a log
- * probe → `wait`, else `port`), `startTimeoutMs` → `timeout`, `stopSignal`/`stopTimeoutMs` →
- * `gracefulShutdown`. The processes are Playwright's: on a SIGKILL of the runner it leaves them
- * running (see docs/playwright.md); servers of the worker fixture are covered by the run's supervisor.
+ * `EPHEMERAL_SERVERS_PLAYWRIGHT_PORTS` in the environment they inherit. Each entry runs our launcher
+ * (`playwright-launcher.js`, see docs/playwright.md): it starts the server in a run of its own with our
+ * readiness, on the runner's port or, when that was taken meanwhile, on a reserved one, which it reports
+ * through the entry's `wait.stdout` (Playwright sets the port in the runner's environment:
+ * `EPHEMERAL_SERVERS_PW_PORT_<NAME>`, read by workers); and it stops the server when Playwright stops
+ * it, when the runner is signalled, and when the runner dies (its stdin closes), SIGKILL included.
  *
  * @throws ConfigError when the config is invalid.
- * @throws TypeError when a selected server cannot be a `webServer` (in-process, announced port, custom
- *   probe, a stop signal other than SIGTERM/SIGINT, a dependency outside the selection), listing every
- *   problem; or when a worker finds no ports from its runner.
+ * @throws TypeError when a selected server cannot be a `webServer` (in-process, a custom probe, a
+ *   dependency outside the selection), listing every problem; or when a worker finds no ports from its runner.
  */
 export function defineWebServers(config: ServersConfig, options: DefineWebServersOptions = {}): WebServers {
   const plan = validateConfig(config);
