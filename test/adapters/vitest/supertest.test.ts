@@ -51,10 +51,12 @@ describe('ephemeral-servers/supertest', () => {
 });
 
 describe('serverFixtures', () => {
-  it('gives one worker-scoped fixture per server, plus `servers`', () => {
-    const fixtures = serverFixtures(defineServers({ api: { app: createApp }, db: { command: ['db'], scope: 'worker' } }));
+  it('gives one worker-scoped fixture per server, plus `servers`, and the automatic `serverReport`', () => {
+    const { serverReport, ...fixtures } = serverFixtures(defineServers({ api: { app: createApp }, db: { command: ['db'], scope: 'worker' } }));
     expect(Object.keys(fixtures).sort()).toEqual(['api', 'db', 'servers']);
     for (const [, options] of Object.values(fixtures)) expect(options).toEqual({ scope: 'worker' });
+    // Test-scoped, set up for every test: it reports on the servers when the test fails.
+    expect(serverReport[1]).toEqual({ auto: true });
   });
 
   it('refuses a server named like a property of the test context', () => {
