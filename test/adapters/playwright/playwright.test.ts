@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +147,7 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
     expect(await runDirsLeft()).toEqual([]);
   });
 
-  it.each(['SIGKILL', 'SIGTERM'] as const)("runner gets %s: the run's supervisor stops the worker servers; the webServer's launcher stops its server", async (signal) => {
+  it.each(['SIGKILL', 'SIGTERM', 'SIGHUP', 'SIGINT'] as const)("runner gets %s: the run's supervisor stops the worker servers; the webServer's launcher stops its server", async (signal) => {
     const { child, done } = startPlaywright({ ES_TEST_BLOCK_FILE: files.block });
     // Both workers are inside a test, with their api instances started and handed to the run.
     while (!existsSync(files.block) || readFileSync(files.block, 'utf8').split('\n').filter(Boolean).length < 2) {
@@ -178,7 +179,17 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
     expect(ended.signal ?? ended.code).toBeTruthy();
     // The launcher saw its stdin close (the runner is gone) or got Playwright's teardown, and stopped the server.
     expect(await waitUntilGone([webPid!, ...launchers], 2000)).toEqual([]);
-    console.log(`runner ${signal}: webServer and its launcher gone ${Math.round(performance.now() - killedAt)} ms after the signal`);    // The supervisor stops the servers the run recorded, although the workers that started them may still
+    const serverGoneMs = Math.round(performance.now() - killedAt);
+    // Nothing on the web server's port either.
+    const webPort = readJsonLines<{ port: number }>(files.imports)[0]!.port;
+    expect(await new Promise((resolve) => connect(webPort, '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); resolve('open'); }).once('error', () => resolve('closed')))).toBe('closed');
+    // Playwright's workers, inside a test that uses the worker fixture, go too (docs/runner-modes.md).
+    const workersLeft = await waitUntilGone(workerPids, 2_000);
+    console.log(
+      `runner ${signal}: webServer and its launcher gone ${serverGoneMs} ms after the signal; ` +
+        `workers (inside a test) gone after ${Math.round(performance.now() - killedAt)} ms${workersLeft.length > 0 ? ` (${workersLeft.length} still alive at 2 s)` : ''}`,
+    );
+    expect(workersLeft).toEqual([]);    // The supervisor stops the servers the run recorded, although the workers that started them may still
     // be alive (a worker inside a test finishes it before it notices the runner is gone).
     expect(await waitUntilGone(apiPids, 10_000)).toEqual([]);
     for (let i = 0; i < 500 && (await runDirsLeft()).length > 0; i++) await sleep(10);
