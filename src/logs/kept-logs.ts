@@ -31,36 +31,46 @@ export function keptLogPath(logPath: string): string | undefined {
   return runDir === undefined ? undefined : join(keptLogsRoot(), basename(runDir), basename(logPath));
 }
 
-/** Creates the kept directory of a run (0700), dropping the oldest runs beyond {@link KEPT_RUNS}. */
-function ensureKeptRunDir(dir: string): void {
-  if (existsSync(dir)) return;
+/**
+ * Why a log could not be kept, for the errors a file system gives when it cannot take the copy: the
+ * error that names the log must still be raised, with the log's own path.
+ */
+const CANNOT_KEEP = new Set(['ENOENT', 'EEXIST', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'ENOTDIR']);
+
+/**
+ * Creates the kept directory of a run (0700), dropping the oldest runs beyond {@link KEPT_RUNS}.
+ * @returns `false` when the root is not a directory of this user (someone else's, or a symlink): nothing is kept there.
+ */
+function ensureKeptRunDir(dir: string): boolean {
+  if (existsSync(dir)) return true;
   const root = dirname(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const rootStats = lstatSync(root);
-  if (!rootStats.isDirectory() || (process.getuid !== undefined && rootStats.uid !== process.getuid())) {
-    throw new Error(`The kept-logs directory ${root} is not a directory of this user; remove it or set ${KEPT_LOGS_ENV}.`);
-  }
+  if (!rootStats.isDirectory() || (process.getuid !== undefined && rootStats.uid !== process.getuid())) return false;
   mkdirSync(dir, { mode: 0o700 });
   const runs = readdirSync(root)
     .map((name) => ({ path: join(root, name), mtimeMs: statSync(join(root, name)).mtimeMs }))
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const old of runs.slice(KEPT_RUNS)) if (old.path !== dir) rmSync(old.path, { recursive: true, force: true });
+  return true;
 }
 
 /**
  * Copies a server's log to where it outlives the run (see {@link keptLogsRoot}) and returns that path,
  * the one an error names in `full log:`. The copy is refreshed with the whole log when the run ends.
- * A path outside a run's `logs/`, or a log already gone, is returned as given.
+ * A path outside a run's `logs/`, a log already gone, or a copy the file system refuses (no space, no
+ * permission, a kept-logs directory of another user) gives the path as given.
+ * @throws Any other `fs` error.
  */
 export function keepLog(logPath: string): string {
   const kept = keptLogPath(logPath);
   if (kept === undefined) return logPath;
-  ensureKeptRunDir(dirname(kept));
   try {
+    if (!ensureKeptRunDir(dirname(kept))) return logPath;
     copyFileSync(logPath, kept);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return existsSync(kept) ? kept : logPath;
-    throw error;
+    if (!CANNOT_KEEP.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    return existsSync(kept) ? kept : logPath;
   }
   return kept;
 }

@@ -79,3 +79,14 @@ describe('kept logs', () => {
     expect(keepRunLogs(join(sandbox, 'nope', 'logs'))).toBeUndefined();
   });
 });
+
+describe('a log that cannot be kept', () => {
+  it('is named by its own path, so the error that names it is still raised', () => {
+    const { logDir } = makeRun();
+    writeFileSync(join(logDir, 'api@0.log'), 'x\n');
+    // The kept-logs root is a file: nothing can be created under it (ENOTDIR).
+    writeFileSync(keptRoot, 'not a directory');
+    const error = new ServerExitedError('api', { code: 1, signal: null }, [], join(logDir, 'api@0.log'));
+    expect(error.logPath).toBe(join(logDir, 'api@0.log'));
+  });
+});

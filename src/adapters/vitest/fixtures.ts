@@ -84,8 +84,12 @@ async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed
  * export const test = base.extend<ServerFixtureValues<typeof servers>>(serverFixtures(servers));
  * test('lists users', async ({ api }) => { await fetch(`${api.url}/users`); });
  * ```
+ * Plus `serverReport`, automatic and test-scoped: when a test fails, it adds a `ServerDeadError` for
+ * each server this worker used that has died, and records what the live ones wrote during the test
+ * (see docs/vitest.md, "When a test fails").
+ *
  * @throws `TypeError` when a server is named like a built-in of the test context (`task`, `signal`,
- *   `skip`, `annotate`, `onTestFailed`, `onTestFinished`, `expect`) or `servers`.
+ *   `skip`, `annotate`, `onTestFailed`, `onTestFinished`, `expect`), `servers` or `serverReport`.
  */
 export function serverFixtures<const C extends ServersConfig>(config: C): ServerFixtures<C> {
   const fixtures: Record<string, unknown> = {
