@@ -131,11 +131,3 @@ export function formatServerOutput(output: ServerOutput): string {
 export function keepLogsOfFailedRun(stateFile: string): void {
   keepAllLogs(join(dirname(stateFile), 'logs'));
 }
-
-/** Every instance key of the run visible to a test of `slot`: slot 0's and its own. */
-export function visibleServers(stateFile: string, slot: number): string[] {
-  const state = readStateIfAny(stateFile);
-  return Object.entries(state?.servers ?? {})
-    .filter(([, entry]) => entry.slot === 0 || entry.slot === slot)
-    .map(([key]) => key);
-}

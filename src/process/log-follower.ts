@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { collapseRepeats, summarizeOutput, SUMMARY_TAIL_LINES } from '../logs/output-summary.js';
+import { collapseRepeats, summarizeOutput, SUMMARY_HEAD_LINES, SUMMARY_TAIL_LINES } from '../logs/output-summary.js';
 import type { OutputSource } from '../readiness/output-source.js';
 
 /** Lines from the end of the output shown in error messages (after the first ones: see `summarizeOutput`). */
@@ -117,12 +117,11 @@ export function readLogTail(path: string, count?: number): string[] {
     if (size > length) lines.shift();
     if (count !== undefined) return lines.slice(-count);
     if (size <= length) return summarizeOutput(lines);
-    // A large log: its first lines, then its last 64 KiB.
+    // A large log: its first lines (from its first 16 KiB), then the end of its last 64 KiB.
     const headBuffer = Buffer.alloc(Math.min(16 * 1024, size - length));
     readSync(fd, headBuffer, 0, headBuffer.length, 0);
-    const head = headBuffer.toString('utf8').split(/\r?\n/).slice(0, -1);
-    const summary = summarizeOutput(lines, {}, 1);
-    return [...summarizeOutput(head, { tailLines: 0 }).slice(0, 10), ...summary];
+    const head = collapseRepeats(headBuffer.toString('utf8').split(/\r?\n/).slice(0, -1)).slice(0, SUMMARY_HEAD_LINES);
+    return [...head, '… (the middle of the log is not shown)', ...collapseRepeats(lines).slice(-SUMMARY_TAIL_LINES)];
   } finally {
     closeSync(fd);
   }

@@ -30,3 +30,22 @@ describe('output summaries', () => {
     expect(summary).toEqual([output[0], output[1], output[2], '… 299 more like this', output.at(-1)]);
   });
 });
+
+describe('the summary of a log file', () => {
+  it('of a large log: its first lines, then the end of its last 64 KiB, repeats collapsed', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readLogTail } = await import('../../src/process/log-follower.js');
+    const dir = mkdtempSync(join(tmpdir(), 'es-summary-'));
+    try {
+      const path = join(dir, 'big@0.log');
+      const probes = Array.from({ length: 5000 }, (_, i) => `GET /health ${i} 404`);
+      writeFileSync(path, ['booting', 'fatal-looking warning', ...probes, 'last words', ''].join('\n'));
+      expect(readLogTail(path)).toEqual(['booting', 'fatal-looking warning', 'GET /health 0 404', expect.stringMatching(/^… \d+ more like this$/), '… (the middle of the log is not shown)', expect.stringMatching(/^GET \/health \d+ 404$/), expect.stringMatching(/^… \d+ more like this$/), 'last words']);
+      expect(readLogTail(path, 2)).toEqual(['GET /health 4999 404', 'last words']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
