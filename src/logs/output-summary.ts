@@ -53,7 +53,7 @@ export function summarizeOutput(lines: readonly string[], options: OutputSummary
   if (collapsed.length <= headLines + tailLines + 1 && skippedBefore === 0) return collapsed;
   if (collapsed.length <= tailLines) return [`… (earlier output not shown)`, ...collapsed];
   const head = skippedBefore === 0 ? collapsed.slice(0, headLines) : [];
-  const tail = collapsed.slice(-tailLines);
+  const tail = tailLines === 0 ? [] : collapsed.slice(-tailLines);
   const hidden = collapsed.length - head.length - tail.length;
   return [...head, `… ${hidden} line(s) …`, ...tail];
 }

@@ -14,6 +14,11 @@ describe('output summaries', () => {
     expect(summary).toEqual([...lines.slice(0, 3), '… 93 line(s) …', ...lines.slice(-4)]);
   });
 
+  it('keeps no last lines when asked for none', () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `${'y'.repeat(i)}`);
+    expect(summarizeOutput(lines, { headLines: 2, tailLines: 0 })).toEqual(['', 'y', '… 18 line(s) …']);
+  });
+
   it('shows a short output whole', () => {
     expect(summarizeOutput(['a', 'b'])).toEqual(['a', 'b']);
   });
