@@ -9,7 +9,7 @@ import { ServerDeadError, StateFileError, type ExitStatus } from '../errors.js';
 import { keepAllLogs, keptLogPath } from '../logs/kept-logs.js';
 import { logSize, readLogSince, readLogTail } from '../process/log-follower.js';
 import { hasProcessEnded } from '../process/process-identity.js';
-import type { StateEntry, StateFile } from '../state/schema.js';
+import { stateKey, type StateEntry, type StateFile } from '../state/schema.js';
 import { readStateSync } from '../state/state-file.js';
 
 /** Environment variable that turns off the server output attached to failing tests (`0` or `false`). */
@@ -130,4 +130,41 @@ export function formatServerOutput(output: ServerOutput): string {
 /** A test failed: every log of the run is kept when it ends (see `keepRunLogs`). */
 export function keepLogsOfFailedRun(stateFile: string): void {
   keepAllLogs(join(dirname(stateFile), 'logs'));
+}
+
+/** Where a test began: the servers' log marks and the time (epoch ms). */
+export interface TestStart {
+  readonly startedAt: number;
+  readonly marks: LogMarks;
+}
+
+/** Called as a test begins: marks the logs (unless the output is turned off, see {@link isOutputOnFailureEnabled}). */
+export function markTestStart(stateFile: string, slot?: number): TestStart {
+  return { startedAt: Date.now(), marks: isOutputOnFailureEnabled() ? markLogs(stateFile, slot) : new Map() };
+}
+
+/** What a failing test is told about the servers it used. */
+export interface FailureReport {
+  /** The ones that died (see {@link findDeadServers}). */
+  dead: ServerDeadError[];
+  /** What each live one wrote during the test (none when the output is turned off). */
+  outputs: ServerOutput[];
+}
+
+/**
+ * Called when a test failed: keeps the run's logs ({@link keepLogsOfFailedRun}), and finds which of
+ * `keys` died and what the others wrote since `start`.
+ */
+export async function reportFailedTest(stateFile: string, keys: readonly string[], start: TestStart): Promise<FailureReport> {
+  keepLogsOfFailedRun(stateFile);
+  const dead = await findDeadServers(stateFile, keys, start.startedAt);
+  if (!isOutputOnFailureEnabled()) return { dead, outputs: [] };
+  const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
+  return { dead, outputs: outputSince(stateFile, start.marks, keys.filter((key) => !deadKeys.has(key))) };
+}
+
+/** The error a test fails with for its dead servers: the one `ServerDeadError`, or an `AggregateError` of them; `undefined` for none. */
+export function deadServersError(dead: readonly ServerDeadError[]): Error | undefined {
+  if (dead.length <= 1) return dead[0];
+  return new AggregateError(dead, `${dead.length} servers this test used have died:\n\n${dead.map((error) => error.message).join('\n\n')}`);
 }

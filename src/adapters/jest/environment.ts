@@ -21,7 +21,7 @@ import { resolveStatePath } from '../../state/state-path.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
 import { resolveConfigFile } from './config-file.js';
 import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
-import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince, type LogMarks } from '../failure-report.js';
+import { formatServerOutput, markTestStart, reportFailedTest, type TestStart } from '../failure-report.js';
 
 /** The part of a jest-circus event this environment reads (`test_start`, `test_done`). */
 interface TestEvent {
@@ -91,8 +91,7 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
   #stateFile: string | undefined;
   /** Keys (`<name>@<slot>`) of the servers the test file sees. */
   #keys: string[] = [];
-  #marks: LogMarks = new Map();
-  #testStartedAt = 0;
+  #testStart: TestStart | undefined;
 
   constructor(...args: ConstructorParameters<NodeEnvironmentClass>) {
     super(...args);
@@ -127,19 +126,12 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
     const stateFile = this.#stateFile;
     if (stateFile === undefined || this.#keys.length === 0) return;
     if (event.name === 'test_start') {
-      this.#testStartedAt = Date.now();
-      this.#marks = isOutputOnFailureEnabled() ? markLogs(stateFile) : new Map();
+      this.#testStart = markTestStart(stateFile);
       return;
     }
-    if (event.name !== 'test_done' || event.test === undefined || event.test.errors.length === 0) return;
-    keepLogsOfFailedRun(stateFile);
-    const dead = await findDeadServers(stateFile, this.#keys, this.#testStartedAt);
-    event.test.errors.push(...dead);
-    if (!isOutputOnFailureEnabled()) return;
-    const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
-    for (const output of outputSince(stateFile, this.#marks, this.#keys.filter((key) => !deadKeys.has(key)))) {
-      event.test.errors.push(plainError('ServerOutput', formatServerOutput(output)));
-    }
+    if (event.name !== 'test_done' || event.test === undefined || event.test.errors.length === 0 || this.#testStart === undefined) return;
+    const { dead, outputs } = await reportFailedTest(stateFile, this.#keys, this.#testStart);
+    event.test.errors.push(...dead, ...outputs.map((output) => plainError('ServerOutput', formatServerOutput(output))));
   }
 
   override async teardown(): Promise<void> {

@@ -10,7 +10,7 @@ import {
   type ServersConfig,
 } from '../../index.js';
 import { stateKey } from '../../state/schema.js';
-import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince } from '../failure-report.js';
+import { deadServersError, formatServerOutput, markTestStart, reportFailedTest } from '../failure-report.js';
 import { CONFIG_ENV } from './global-setup.js';
 import { webServerEndpoints } from './port-handoff.js';
 
@@ -122,21 +122,15 @@ export function serverReportFixture(): [ReportFixtureFunction, { auto: true }] {
       return;
     }
     const keys = Object.values(servers.endpoints).map((endpoint) => stateKey(endpoint.name, endpoint.slot));
-    const withOutput = isOutputOnFailureEnabled();
-    const marks = withOutput ? markLogs(stateFile, servers.slot) : new Map();
-    const startedAt = Date.now();
+    const start = markTestStart(stateFile, servers.slot);
     await use();
     if (testInfo.status === testInfo.expectedStatus) return;
-    keepLogsOfFailedRun(stateFile);
-    const dead = await findDeadServers(stateFile, keys, startedAt);
-    if (withOutput) {
-      const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
-      for (const output of outputSince(stateFile, marks, keys.filter((key) => !deadKeys.has(key)))) {
-        await testInfo.attach(`server ${output.key} output`, { body: formatServerOutput(output), contentType: 'text/plain' });
-      }
+    const { dead, outputs } = await reportFailedTest(stateFile, keys, start);
+    for (const output of outputs) {
+      await testInfo.attach(`server ${output.key} output`, { body: formatServerOutput(output), contentType: 'text/plain' });
     }
-    if (dead.length === 1) throw dead[0];
-    if (dead.length > 1) throw new AggregateError(dead, `${dead.length} servers this test used have died:\n\n${dead.map((error) => error.message).join('\n\n')}`);
+    const error = deadServersError(dead);
+    if (error !== undefined) throw error;
   };
   return [fixture, { auto: true }];
 }

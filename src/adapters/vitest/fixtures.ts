@@ -3,7 +3,7 @@ import type { ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
 import { recordUsedServer, usedServers } from '../../state/used-servers.js';
 import { stateKey } from '../../state/schema.js';
-import { findDeadServers, formatServerOutput, isOutputOnFailureEnabled, keepLogsOfFailedRun, markLogs, outputSince } from '../failure-report.js';
+import { deadServersError, formatServerOutput, markTestStart, reportFailedTest } from '../failure-report.js';
 import { acquireWorkerServers, releaseWorkerServers, type WorkerServers } from './worker-servers.js';
 import type { ServerName } from './types.js';
 
@@ -38,19 +38,13 @@ export type ServerFixtures<C extends ServersConfig> = { [K in Exclude<keyof Serv
  */
 async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers }, use: (value: void) => Promise<void>): Promise<void> {
   const { stateFile, slot } = context.servers;
-  const withOutput = isOutputOnFailureEnabled();
-  const marks = withOutput ? markLogs(stateFile, slot) : new Map();
-  const startedAt = Date.now();
+  const start = markTestStart(stateFile, slot);
   context.onTestFailed(async () => {
-    keepLogsOfFailedRun(stateFile);
-    const used = usedServers(stateFile);
-    const dead = await findDeadServers(stateFile, used, startedAt);
-    if (withOutput) {
-      const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
+    const { dead, outputs } = await reportFailedTest(stateFile, usedServers(stateFile), start);
+    if (outputs.length > 0) {
       const { recordArtifact } = await import('vitest');
-      for (const output of outputSince(stateFile, marks, used.filter((key) => !deadKeys.has(key)))) {
-        const text = formatServerOutput(output);
-        console.error(text);
+      for (const output of outputs) {
+        console.error(formatServerOutput(output));
         await recordArtifact(context.task, {
           type: 'ephemeral-servers:output',
           message: `server ${output.key} during this test (full log: ${output.logPath})`,
@@ -58,8 +52,8 @@ async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed
         } as never);
       }
     }
-    if (dead.length === 1) throw dead[0];
-    if (dead.length > 1) throw new AggregateError(dead, `${dead.length} servers this test used have died`);
+    const error = deadServersError(dead);
+    if (error !== undefined) throw error;
   });
   await use();
 }
