@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { ExitStatus } from '../errors.js';
 import { StateChangeError, SupervisorUnreachableError } from '../errors.js';
+import { keepLog } from '../logs/kept-logs.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../process/marked-processes.js';
 import { checkProcessIdentities, isProcessAlive } from '../process/process-identity.js';
 import { spawnCommand } from '../process/spawn-command.js';
@@ -400,6 +401,16 @@ export class Supervisor {
     if (entry?.pid === proc.pid && entry.status !== 'dead' && !stopping) {
       this.state.servers[proc.key] = { ...entry, status: 'dead', exit: { code: status.code, signal: status.signal }, exitedAt: new Date().toISOString() };
       this.#log(`${proc.key} pid ${proc.pid} died (${status.signal ?? `exit code ${status.code}`})`);
+      // A running server's death: its log outlives the run (docs/errors.md, ES_SERVER_DEAD), whether or
+      // not a test notices. (A `starting` one fails its start, whose error keeps the log; a setup step's
+      // exit is expected.)
+      if (entry.logPath !== undefined && entry.status === 'running') {
+        try {
+          keepLog(entry.logPath);
+        } catch (error) {
+          this.#log(`could not keep the log of ${proc.key}: ${String(error)}`);
+        }
+      }
       this.#commit().catch((error: unknown) => this.#log(`could not record the death of ${proc.key}: ${String(error)}`));
     }
     for (const conn of this.#watchers.get(proc.pid) ?? []) conn.send({ event: 'exit', pid: proc.pid, ...status });

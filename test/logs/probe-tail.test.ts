@@ -31,16 +31,17 @@ describe('the output of a readiness timeout', () => {
     console.log(error.message);
     expect(tail[0]).toMatch(/Started server process/);
     expect(tail).toContain('WARNING:  DATABASE_URL is not set: the app has no routes');
-    // Hundreds of probe requests in 1.5 s, shown as one line and a count.
+    // The probe requests of 1.5 s, shown as one line and a count.
     const collapsed = tail.find((line) => /^… \d+ more like this$/.test(line));
     expect(collapsed).toBeDefined();
-    expect(Number(/\d+/.exec(collapsed!)![0])).toBeGreaterThan(20);
+    // How many depends on the machine's speed (13 under a load of 12 on 2 cores, 145 on a quiet one): more than the 3 that start a collapse.
+    expect(Number(/\d+/.exec(collapsed!)![0])).toBeGreaterThan(3);
     expect(tail.filter((line) => line.includes('GET /health')).length).toBeLessThanOrEqual(2);
     expect(error.message).toMatch(/What to do: if the server is only slow, raise `startTimeoutMs`/);
     // The full log outlives the failed start (its run directory is gone): every probe request is in it.
     expect(error.logPath!.startsWith(keptRoot)).toBe(true);
     expect(existsSync(error.logPath!)).toBe(true);
-    expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(20);
+    expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(3);
     expect(error.message).toContain(`full log: ${error.logPath}`);
   }, 20_000);
 });

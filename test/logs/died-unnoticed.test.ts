@@ -1,0 +1,46 @@
+// The log of a server that dies on its own while running is kept after the run, even when no test
+// reads its endpoint again or fails; a server stopped by the run keeps nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { defineServers, readState, startServers } from '../../src/index.js';
+import { KEPT_LOGS_ENV } from '../../src/logs/kept-logs.js';
+import { createOwnedRun } from '../../src/run/owned-run.js';
+
+const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
+let keptRoot: string;
+beforeEach(() => {
+  keptRoot = mkdtempSync(join(tmpdir(), 'es-kept-'));
+  // Read by the supervisor, which inherits this process's environment when the run is created.
+  process.env[KEPT_LOGS_ENV] = keptRoot;
+});
+afterEach(() => {
+  delete process.env[KEPT_LOGS_ENV];
+  rmSync(keptRoot, { recursive: true, force: true });
+});
+
+it('keeps the log of a running server that was SIGKILLed, and nothing of one the run stopped', async () => {
+  const owned = await createOwnedRun({ exportEnv: false });
+  try {
+    const config = defineServers({
+      victim: { command: ['node', serverScript, '--port', '{port}', '--name', 'victim'] },
+      steady: { command: ['node', serverScript, '--port', '{port}', '--name', 'steady'] },
+    });
+    const handle = await startServers(config, { stateFile: owned.run.stateFile, exportEnv: false });
+    await handle.detach();
+    const victim = (await readState(owned.run.stateFile)).servers['victim@0']!;
+    process.kill(victim.pid, 'SIGKILL');
+    for (let tries = 0; (await readState(owned.run.stateFile)).servers['victim@0']?.status !== 'dead'; tries++) {
+      if (tries > 200) throw new Error('the death was never recorded');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await owned.stopAll();
+  } finally {
+    await owned.end();
+  }
+  const keptDir = join(keptRoot, basename(owned.run.runDir));
+  expect(readFileSync(join(keptDir, 'victim@0.log'), 'utf8')).toContain('victim booting');
+  expect(existsSync(join(keptDir, 'steady@0.log'))).toBe(false);
+});
