@@ -8,6 +8,7 @@ import { PortExhaustedError, ServerDaemonizedError, ServerExitedError, ServerSta
 import { allocatePort, assertPortAvailable, isAddrInUseOutput, type PortReservation } from '../ports/index.js';
 import { startInProcessServer } from '../process/in-process-server.js';
 import { LogFollower } from '../process/log-follower.js';
+import { discardKeptLog } from '../logs/kept-logs.js';
 import { readProcessStartTime } from '../process/process-identity.js';
 import { createScratchDirectory, resolveRunAs } from '../process/run-as-user.js';
 import { assertSpawnable, spawnError } from '../process/spawn-command.js';
@@ -290,8 +291,12 @@ async function startCommandServer(spec: NormalizedCommandSpec, context: StartIns
       if (!lostPort) throw error;
       excluded.add(port);
       if (attempt >= MAX_PORT_ATTEMPTS) {
+        // Out of attempts: the last ServerExitedError (the cause) keeps the log, every attempt in it.
         throw new PortExhaustedError(spec.name, attempt, `port ${port} was taken by another process before the server could bind it, ${attempt} times in a row`, { cause: error });
       }
+      // The lost port's ServerExitedError kept the log (errors keep the log they name); the retry may
+      // well succeed, and a clean run keeps nothing: drop that copy. A later failure keeps it again.
+      discardKeptLog(join(context.run.logDir, `${key}.log`));
     } finally {
       await reservation?.release();
     }

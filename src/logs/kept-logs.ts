@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -73,6 +73,22 @@ export function keepLog(logPath: string): string {
     return existsSync(kept) ? kept : logPath;
   }
   return kept;
+}
+
+/**
+ * Takes back {@link keepLog} for a log whose error was handled (a start that lost its port and is
+ * retried): removes its kept copy, and the run's kept directory when nothing else is in it, so that a
+ * clean run keeps nothing. Does nothing when no copy was kept.
+ */
+export function discardKeptLog(logPath: string): void {
+  const kept = keptLogPath(logPath);
+  if (kept === undefined || !existsSync(kept)) return;
+  rmSync(kept, { force: true });
+  try {
+    rmdirSync(dirname(kept));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /** Marks a run so that all its logs are kept when it ends (a test failed). Idempotent. */

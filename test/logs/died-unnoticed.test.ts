@@ -44,3 +44,19 @@ it('keeps the log of a running server that was SIGKILLed, and nothing of one the
   expect(readFileSync(join(keptDir, 'victim@0.log'), 'utf8')).toContain('victim booting');
   expect(existsSync(join(keptDir, 'steady@0.log'))).toBe(false);
 });
+
+it('keeps nothing of a start that lost its port once and succeeded on the retry', async () => {
+  const marker = join(keptRoot, 'lost-once');
+  // First attempt: dies as Node does when another process took the port; second: serves.
+  const script = `if [ ! -e ${marker} ]; then touch ${marker}; echo "Error: listen EADDRINUSE: address already in use 127.0.0.1:$1" >&2; exit 1; fi; exec node ${serverScript} --port "$1"`;
+  const handle = await startServers(defineServers({ racer: { command: ['sh', '-c', script, 'sh', '{port}'] } }), { exportEnv: false });
+  let runDir: string;
+  try {
+    runDir = handle.run.runDir;
+    expect(existsSync(marker)).toBe(true); // the first attempt lost its port
+    expect(handle.get('racer').port).toBeGreaterThan(0);
+  } finally {
+    await handle.stop();
+  }
+  expect(existsSync(join(keptRoot, basename(runDir)))).toBe(false);
+});
