@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   supervisor.writeNow();
 
   let shuttingDown = false;
+  /** The `shutdown` request being handled, if one came: the owner's death then waits for it. */
+  let shutdownInFlight: Promise<unknown> | undefined;
   const server = createServer((socket: Socket) => {
     const conn: SupervisorConnection = {
       pid: undefined,
@@ -70,7 +72,9 @@ async function main(): Promise<void> {
     };
     const onMessage = (message: unknown): void => {
       const request = message as RequestMessage;
-      supervisor.handle(conn, request).then(
+      const handled = supervisor.handle(conn, request);
+      if (request.op === 'shutdown') shutdownInFlight ??= handled;
+      handled.then(
         (result) => {
           // After `shutdown` the run directory is gone already (see the handler): nothing is left to do
           // but exit, once the answer has left (a queued write dies with the process otherwise).
@@ -137,6 +141,18 @@ async function main(): Promise<void> {
   async function ownerGone(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
+    if (shutdownInFlight !== undefined) {
+      // The owner asked for the end of the run and died before the answer (a launcher that exits on a
+      // second signal): the shutdown reaps what is left and removes the directory. Exiting now would cut
+      // its removal short and leave `<runDir>.removing-<pid>` behind.
+      log('owner gone during shutdown: finishing the shutdown');
+      server.close();
+      const failed = await shutdownInFlight.then(
+        () => false,
+        (error: unknown) => (log(`shutdown failed: ${String(error)}`), true),
+      );
+      process.exit(failed ? 1 : 0);
+    }
     log(`owner gone${urgent ? ' (urgent)' : ''}: reaping the run from memory`);
     server.close();
     let failed = false;
