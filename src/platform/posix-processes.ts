@@ -30,7 +30,10 @@ function isZombieState(stat: string | undefined): boolean {
   return stat === undefined || stat.startsWith('Z') || stat.startsWith('X');
 }
 
-/** Whether `kill(pid, 0)` finds a process (ours or, with `EPERM`, another user's). */
+/**
+ * Whether `kill(pid, 0)` finds a process (ours or, with `EPERM`, another user's); for a negative pid, a
+ * process group with a member (kill(2)).
+ */
 export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -100,15 +100,7 @@ export class LogFollower implements OutputSource {
  * lines of its last 64 KiB.
  */
 export function readLogTail(path: string, count?: number): string[] {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  try {
-    const size = fstatSync(fd).size;
+  return readLogFile(path, (fd, size) => {
     const length = Math.min(size, CHUNK_BYTES);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
@@ -122,9 +114,7 @@ export function readLogTail(path: string, count?: number): string[] {
     readSync(fd, headBuffer, 0, headBuffer.length, 0);
     const head = collapseRepeats(headBuffer.toString('utf8').split(/\r?\n/).slice(0, -1)).slice(0, SUMMARY_HEAD_LINES);
     return [...head, '… (the middle of the log is not shown)', ...collapseRepeats(lines).slice(-SUMMARY_TAIL_LINES)];
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /**
@@ -132,15 +122,7 @@ export function readLogTail(path: string, count?: number): string[] {
  * `maxLines` of them with repeats collapsed, or `[]` when it is gone. At most the last 64 KiB are read.
  */
 export function readLogSince(path: string, offset: number, maxLines = 50): string[] {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  try {
-    const size = fstatSync(fd).size;
+  return readLogFile(path, (fd, size) => {
     if (size <= offset) return [];
     const start = Math.max(offset, size - CHUNK_BYTES);
     const buffer = Buffer.alloc(size - start);
@@ -150,6 +132,20 @@ export function readLogSince(path: string, offset: number, maxLines = 50): strin
     if (start > offset) lines.shift();
     const collapsed = collapseRepeats(lines);
     return collapsed.length > maxLines ? [`… ${collapsed.length - maxLines} earlier line(s) …`, ...collapsed.slice(-maxLines)] : collapsed;
+  });
+}
+
+/** Opens a log file and hands `read` its descriptor and size; `[]` when the file is gone. */
+function readLogFile(path: string, read: (fd: number, size: number) => string[]): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    return read(fd, fstatSync(fd).size);
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,5 @@
 import type { BackendKind, ProcessStatus } from '../platform/platform-backend.js';
+import { processExists } from '../platform/posix-processes.js';
 import { platformBackend } from '../platform/select-backend.js';
 import { startTimeKind } from '../platform/start-time.js';
 
@@ -114,21 +115,9 @@ export function listLiveProcesses(pids: readonly number[]): number[] {
  */
 export function hasProcessEnded(pid: number, startTime?: string): boolean {
   if (platformBackend().kind === 'procfs') return !isProcessAlive(pid, startTime);
-  return !signalZero(pid);
+  return !processExists(pid);
 }
 
-/** `kill(pid, 0)`: whether a process (or, for a negative pid, a process group) exists; `EPERM` (another user's) counts as existing. */
-function signalZero(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return false;
-    if (code === 'EPERM') return true;
-    throw error;
-  }
-}
 
 /**
  * Pids of the live (non-zombie) members of process group `pgid`: none without asking the backend
@@ -137,7 +126,7 @@ function signalZero(pid: number): boolean {
  * @throws ProcessTableError when no backend works here.
  */
 export function listProcessGroup(pgid: number): number[] {
-  if (!signalZero(-pgid)) return [];
+  if (!processExists(-pgid)) return [];
   return platformBackend().listGroupMembers(pgid);
 }
 
@@ -149,7 +138,7 @@ export function listProcessGroup(pgid: number): number[] {
  * @throws ProcessTableError when no backend works here.
  */
 export function isProcessGroupAlive(pgid: number): boolean {
-  if (!signalZero(-pgid)) return false;
+  if (!processExists(-pgid)) return false;
   const backend = platformBackend();
   const leader = backend.readProcess(pgid);
   if (leader !== undefined && leader.pgid === pgid && !leader.zombie) return true;
