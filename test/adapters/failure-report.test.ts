@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findDeadServers, keepLogsOfFailedRun, markLogs, outputSince } from '../../src/adapters/failure-report.js';
 import { defineServers, ServerDeadError, startRun, type RunOwner } from '../../src/index.js';
 import { KEPT_LOGS_ENV } from '../../src/logs/kept-logs.js';
+import { waitUntilGone } from '../helpers/processes.js';
 
 const server = fileURLToPath(new URL('../fixtures/access-log-server.mjs', import.meta.url));
 let keptRoot: string;
@@ -42,7 +43,9 @@ describe('the failure report', () => {
 
     const pid = (await (await import('../../src/index.js')).readState(stateFile)).servers['a@0']!.pid;
     process.kill(pid, 'SIGKILL');
-    // At once, as a test that fails on ECONNREFUSED would: the record with the signal is awaited.
+    // kill(2) returns before the process is gone. Once it is (a test failing on ECONNREFUSED sees it
+    // gone), at once: the supervisor's record with the signal is awaited by findDeadServers.
+    expect(await waitUntilGone([pid])).toEqual([]);
     const [dead, ...more] = await findDeadServers(stateFile, ['a@0', 'b@0'], startedAt);
     expect(more).toEqual([]);
     expect(dead).toBeInstanceOf(ServerDeadError);
