@@ -4,29 +4,23 @@
  * for the supervisor's record when the test fails first), a death reported once, and the run's logs
  * kept once a test failed.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { findDeadServers, keepLogsOfFailedRun, markLogs, outputSince } from '../../src/adapters/failure-report.js';
 import { defineServers, ServerDeadError, startRun, type RunOwner } from '../../src/index.js';
-import { KEPT_LOGS_ENV } from '../../src/logs/kept-logs.js';
 import { waitUntilGone } from '../helpers/processes.js';
+import { useKeptLogsRoot } from '../logs/kept-root.js';
 
 const server = fileURLToPath(new URL('../fixtures/access-log-server.mjs', import.meta.url));
-let keptRoot: string;
+// First: its cleanup runs after the owner's teardown below.
+const keptRoot = useKeptLogsRoot();
 let owner: RunOwner | undefined;
 
-beforeEach(() => {
-  keptRoot = mkdtempSync(join(tmpdir(), 'es-kept-'));
-  process.env[KEPT_LOGS_ENV] = keptRoot;
-});
 afterEach(async () => {
   await owner?.teardown();
   owner = undefined;
-  delete process.env[KEPT_LOGS_ENV];
-  rmSync(keptRoot, { recursive: true, force: true });
 });
 
 describe('the failure report', () => {
@@ -59,6 +53,6 @@ describe('the failure report', () => {
     const runDirName = basename(owner.run.runDir);
     await owner.teardown();
     owner = undefined;
-    expect(readdirSync(join(keptRoot, runDirName)).sort()).toEqual(['a@0.log', 'b@0.log']);
+    expect(readdirSync(join(keptRoot(), runDirName)).sort()).toEqual(['a@0.log', 'b@0.log']);
   }, 30_000);
 });

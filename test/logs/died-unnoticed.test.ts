@@ -1,25 +1,15 @@
 // The log of a server that dies on its own while running is kept after the run, even when no test
 // reads its endpoint again or fails; a server stopped by the run keeps nothing.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { defineServers, readState, startServers } from '../../src/index.js';
-import { KEPT_LOGS_ENV } from '../../src/logs/kept-logs.js';
 import { createOwnedRun } from '../../src/run/owned-run.js';
+import { useKeptLogsRoot } from './kept-root.js';
 
 const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
-let keptRoot: string;
-beforeEach(() => {
-  keptRoot = mkdtempSync(join(tmpdir(), 'es-kept-'));
-  // Read by the supervisor, which inherits this process's environment when the run is created.
-  process.env[KEPT_LOGS_ENV] = keptRoot;
-});
-afterEach(() => {
-  delete process.env[KEPT_LOGS_ENV];
-  rmSync(keptRoot, { recursive: true, force: true });
-});
+const keptRoot = useKeptLogsRoot();
 
 it('keeps the log of a running server that was SIGKILLed, and nothing of one the run stopped', async () => {
   const owned = await createOwnedRun({ exportEnv: false });
@@ -40,13 +30,13 @@ it('keeps the log of a running server that was SIGKILLed, and nothing of one the
   } finally {
     await owned.end();
   }
-  const keptDir = join(keptRoot, basename(owned.run.runDir));
+  const keptDir = join(keptRoot(), basename(owned.run.runDir));
   expect(readFileSync(join(keptDir, 'victim@0.log'), 'utf8')).toContain('victim booting');
   expect(existsSync(join(keptDir, 'steady@0.log'))).toBe(false);
 });
 
 it('keeps nothing of a start that lost its port once and succeeded on the retry', async () => {
-  const marker = join(keptRoot, 'lost-once');
+  const marker = join(keptRoot(), 'lost-once');
   // First attempt: dies as Node does when another process took the port; second: serves.
   const script = `if [ ! -e ${marker} ]; then touch ${marker}; echo "Error: listen EADDRINUSE: address already in use 127.0.0.1:$1" >&2; exit 1; fi; exec node ${serverScript} --port "$1"`;
   const handle = await startServers(defineServers({ racer: { command: ['sh', '-c', script, 'sh', '{port}'] } }), { exportEnv: false });
@@ -58,5 +48,5 @@ it('keeps nothing of a start that lost its port once and succeeded on the retry'
   } finally {
     await handle.stop();
   }
-  expect(existsSync(join(keptRoot, basename(runDir)))).toBe(false);
+  expect(existsSync(join(keptRoot(), basename(runDir)))).toBe(false);
 });

@@ -2,25 +2,15 @@
  * A readiness timeout's output shows the cause: the server's startup lines and its last line, with the
  * probe's own requests collapsed. The probe polls fast for 1 s, then at up to 50 ms (DEFAULT_BACKOFF).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineServers, ReadinessTimeoutError, startServers } from '../../src/index.js';
-import { KEPT_LOGS_ENV } from '../../src/logs/kept-logs.js';
+import { useKeptLogsRoot } from './kept-root.js';
 
 const server = fileURLToPath(new URL('../fixtures/access-log-server.mjs', import.meta.url));
 
-let keptRoot: string;
-beforeEach(() => {
-  keptRoot = mkdtempSync(join(tmpdir(), 'es-kept-'));
-  process.env[KEPT_LOGS_ENV] = keptRoot;
-});
-afterEach(() => {
-  delete process.env[KEPT_LOGS_ENV];
-  rmSync(keptRoot, { recursive: true, force: true });
-});
+const keptRoot = useKeptLogsRoot();
 
 describe('the output of a readiness timeout', () => {
   it('keeps the startup lines in view and collapses the probe requests', async () => {
@@ -39,7 +29,7 @@ describe('the output of a readiness timeout', () => {
     expect(tail.filter((line) => line.includes('GET /health')).length).toBeLessThanOrEqual(2);
     expect(error.message).toMatch(/What to do: if the server is only slow, raise `startTimeoutMs`/);
     // The full log outlives the failed start (its run directory is gone): every probe request is in it.
-    expect(error.logPath!.startsWith(keptRoot)).toBe(true);
+    expect(error.logPath!.startsWith(keptRoot())).toBe(true);
     expect(existsSync(error.logPath!)).toBe(true);
     expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(3);
     expect(error.message).toContain(`full log: ${error.logPath}`);

@@ -2,7 +2,6 @@
  * Identity through the facade (`process-identity.ts`, `stop-process-group.ts`) with this process's
  * backend: CI runs this file once with /proc and once with `EPHEMERAL_SERVERS_PROCFS=0`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   checkProcessIdentities,
@@ -16,18 +15,9 @@ import {
 } from '../../src/process/process-identity.js';
 import { checkProcessGroup, signalGroupAndWait } from '../../src/process/stop-process-group.js';
 import { backendKind, otherBackendStartTime, reusedStartTime } from './backend.js';
-import { killAll, startGroupWithGrandchild, startSleeper, startZombie } from './processes.js';
+import { eventually, killAll, startGroupWithGrandchild, startSleeper, startZombie } from './processes.js';
 
 afterEach(() => killAll());
-
-async function eventually(probe: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 describe(`process identity (${backendKind} backend)`, () => {
   it('tells the recorded process from a reused pid, and says when it cannot tell', async () => {

@@ -14,10 +14,10 @@
  * process group.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { isLive } from '../helpers/processes.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SERVER = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
@@ -35,15 +35,6 @@ interface ChildReport {
   calls: Record<string, number[]>;
 }
 
-function isLive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
 
 async function measureInChild(starts: number): Promise<ChildReport> {
   const { startRun, startServers, readStateSync } = await import('../../src/index.js');

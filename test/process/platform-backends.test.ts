@@ -5,13 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlatformBackend } from '../../src/platform/platform-backend.js';
 import { posixBackend } from '../../src/platform/posix-backend.js';
 import { procfsBackend } from '../../src/platform/procfs-backend.js';
 import { startTimeKind } from '../../src/platform/start-time.js';
-import { killAll, startGroupWithGrandchild, startSleeper, startZombie } from './processes.js';
+import { eventually, killAll, startGroupWithGrandchild, startSleeper, startZombie } from './processes.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -28,16 +27,6 @@ function listen(host: string): Promise<number> {
       resolve((server.address() as { port: number }).port);
     });
   });
-}
-
-/** Polls `probe` every 10 ms until it is true, up to `timeoutMs`. */
-async function eventually(probe: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
 }
 
 describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: PlatformBackend) => {

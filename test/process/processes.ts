@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const groups = new Set<number>();
 
@@ -66,4 +67,14 @@ export function killAll(): void {
     }
   }
   groups.clear();
+}
+
+/** Polls `probe` every 10 ms until it is true, up to `timeoutMs`; whether it became true. */
+export async function eventually(probe: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) return false;
+    await sleep(10);
+  }
+  return true;
 }
