@@ -37,7 +37,7 @@ function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: R
     const suggestion = suggestName(field, SELF_PLACEHOLDER_FIELDS);
     return (
       `has an unknown placeholder \`{${key}}\`${suggestion === undefined ? '' : `. Did you mean \`{${suggestion}}\`?`} ` +
-      `Placeholders are ${KNOWN_PLACEHOLDERS}; write \`{{\` and \`}}\` for literal braces`
+      `Placeholders are ${KNOWN_PLACEHOLDERS}; for the literal text \`{${key}}\` write \`{{${key}}}\``
     );
   }
   const target = placeholder.server;
@@ -62,16 +62,8 @@ function checkTemplates(
   const issues: ConfigIssue[] = [];
   for (const entry of templates) {
     const { path, template } = entry;
-    let placeholders: Placeholder[];
-    try {
-      placeholders = findPlaceholders(template);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      issues.push({ server, path, message: error.message });
-      continue;
-    }
     const messages = new Set<string>(); // `{x}{x}` is one problem
-    for (const placeholder of placeholders) {
+    for (const placeholder of findPlaceholders(template)) {
       const message =
         entry.kind === 'command' ? checkPlaceholder(server, placeholder, dependsOn, names, isCommand) : checkUrlPlaceholder(entry, placeholder, isCommand);
       if (message !== undefined) messages.add(message);
@@ -83,7 +75,7 @@ function checkTemplates(
 
 /**
  * Checks the rules between servers: `dependsOn` names an existing server other than itself, a `run`
- * server does not depend on a `worker` server, placeholders are well formed and name servers listed in
+ * server does not depend on a `worker` server, placeholders name known fields and servers listed in
  * `dependsOn`, and no dependency cycle (each reported once, on its first server in config order).
  * Returns the issues and the dependency graph (existing, non-self dependencies, without duplicates).
  */

@@ -76,8 +76,10 @@ function describeUrlProblem(template: string): string | undefined {
   let sample: string;
   try {
     sample = expandUrlTemplate(template, { host: '127.0.0.1', port: 5432, tmpDir: '/tmp/ephemeral-servers-run-sample/tmp/db@0' });
-  } catch {
-    return undefined;
+  } catch (error) {
+    // An unknown placeholder: the reference checks report it.
+    if (error instanceof TypeError) return undefined;
+    throw error;
   }
   return URL.canParse(sample)
     ? undefined
@@ -171,13 +173,9 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
   return issues;
 }
 
-/** Whether a template holds a placeholder (a malformed one counts: it is reported by the reference checks). */
+/** Whether a template holds a placeholder (an unknown one counts: it is reported by the reference checks). */
 function hasPlaceholders(template: string): boolean {
-  try {
-    return findPlaceholders(template).length > 0;
-  } catch {
-    return true;
-  }
+  return findPlaceholders(template).length > 0;
 }
 
 function normalizePort(data: ParsedServerSpec, kind: NormalizedSpec['kind']): PortRequest {

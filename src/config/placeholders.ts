@@ -40,56 +40,59 @@ export const SELF_PLACEHOLDER_FIELDS = [...PLACEHOLDER_FIELDS, 'tmpDir'] as cons
 
 type Token = { literal: string } | { placeholder: Placeholder };
 
+/** A key of the server itself: an identifier (`port`, `tmpDir`, `PORT`). */
+const SELF_KEY = '[A-Za-z_][A-Za-z0-9_]*';
+/** A key of another server: a server name (`[A-Za-z0-9_-]+`, as config names are), a dot, an identifier. */
+const SERVER_KEY = `[A-Za-z0-9_-]+\\.${SELF_KEY}`;
+/**
+ * What looks like a placeholder, leftmost first: `{{key}}` (the escape: the literal text `{key}`) or
+ * `{key}`, each with an optional `$` in front (a shell or template-literal `${HOME}`, left as it is).
+ */
+const PLACEHOLDER_PATTERN = new RegExp(`(\\$?)\\{(?:\\{(${SELF_KEY}|${SERVER_KEY})\\}|(${SELF_KEY}|${SERVER_KEY}))\\}`, 'g');
+
 function parsePlaceholder(key: string): Placeholder {
   const dot = key.indexOf('.');
   return dot === -1 ? { key, field: key } : { key, server: key.slice(0, dot), field: key.slice(dot + 1) };
 }
 
-function syntaxError(template: string, index: number, problem: string): TypeError {
-  return new TypeError(
-    `${problem} at index ${index} of ${JSON.stringify(template)}. Placeholders look like \`{port}\` or \`{db.url}\`; ` +
-      'write `{{` and `}}` for literal braces.',
-  );
-}
-
-/** Splits a template into literal text and placeholders, in one left-to-right pass. */
+/**
+ * Splits a template into literal text and placeholders, in one left-to-right pass. Only what looks
+ * like a placeholder is one: `{name}` or `{server.field}` with identifier-shaped names, not preceded by
+ * `$`. `{{name}}` is the literal text `{name}`. Every other brace (inline JavaScript
+ * `(q, r) => { r.end() }`, JSON `{"a":1}`, shell `${HOME}` and `{a,b}`, a lone `{` or `}`) is literal
+ * text, as it is.
+ */
 function tokenize(template: string): Token[] {
   const tokens: Token[] = [];
   let literal = '';
   let index = 0;
-  while (index < template.length) {
-    const char = template[index];
-    const next = template[index + 1];
-    if ((char === '{' && next === '{') || (char === '}' && next === '}')) {
-      literal += char;
-      index += 2;
-    } else if (char === '{') {
-      const close = template.indexOf('}', index + 1);
-      const key = close === -1 ? '' : template.slice(index + 1, close);
-      if (close === -1 || key.includes('{')) throw syntaxError(template, index, 'Unclosed `{`');
-      if (literal) tokens.push({ literal });
-      literal = '';
-      tokens.push({ placeholder: parsePlaceholder(key) });
-      index = close + 1;
-    } else if (char === '}') {
-      throw syntaxError(template, index, 'Unmatched `}`');
-    } else {
-      literal += char;
-      index += 1;
+  for (const match of template.matchAll(PLACEHOLDER_PATTERN)) {
+    const [text, dollar, escaped, key] = match;
+    literal += template.slice(index, match.index);
+    index = match.index + text.length;
+    if (dollar !== '' || key === undefined) {
+      // `${…}` is the shell's or JavaScript's; `{{key}}` is the literal `{key}`.
+      literal += dollar !== '' ? text : `{${escaped}}`;
+      continue;
     }
+    if (literal) tokens.push({ literal });
+    literal = '';
+    tokens.push({ placeholder: parsePlaceholder(key) });
   }
+  literal += template.slice(index);
   if (literal) tokens.push({ literal });
   return tokens;
 }
 
 /**
- * Lists the placeholders of a template, in order, duplicates included. `{{` and `}}` are literal braces,
- * not placeholders. Keys are not checked here (an unknown `{PORT}` is returned as `{ key: 'PORT', field:
- * 'PORT' }`); validation reports them.
+ * Lists the placeholders of a template, in order, duplicates included: only placeholder-shaped text
+ * (see {@link expandPlaceholders}); `{{key}}` and any other braces are not placeholders. Keys are not
+ * checked here (an unknown `{PORT}` is returned as `{ key: 'PORT', field: 'PORT' }`); validation reports
+ * them.
  *
  * @example findPlaceholders('--db={db.url} --port={port}')
  *   // [{ key: 'db.url', server: 'db', field: 'url' }, { key: 'port', field: 'port' }]
- * @throws {TypeError} when a `{` is never closed or a `}` was never opened.
+ * @example findPlaceholders("require('http').createServer((q, r) => { r.end() })") // []
  */
 export function findPlaceholders(template: string): Placeholder[] {
   const found: Placeholder[] = [];
@@ -107,13 +110,20 @@ function lookUp(target: PlaceholderTarget & { tmpDir?: string }, field: string):
 
 /**
  * Replaces `{port}`, `{host}`, `{url}`, `{tmpDir}` (the server itself) and `{<server>.port|host|url}`
- * (another server) in a `command`/`setup` argument, an `env` value or `cwd`, and turns `{{`/`}}` into literal braces. One pass:
- * substituted values are never expanded again, so a URL holding braces stays as it is. `{host}` is
- * unbracketed (`::1`); `{url}` brackets IPv6 (`http://[::1]:5000`), as the given `url` does.
+ * (another server) in a `command`/`setup` argument, an `env` value or `cwd`. One pass: substituted
+ * values are never expanded again, so a URL holding braces stays as it is. `{host}` is unbracketed
+ * (`::1`); `{url}` brackets IPv6 (`http://[::1]:5000`), as the given `url` does.
+ *
+ * A placeholder is only what looks like one: `{name}` or `{server.field}`, `name` and `field`
+ * identifiers (`[A-Za-z_][A-Za-z0-9_]*`), `server` a server name (`[A-Za-z0-9_-]+`), not preceded by `$`.
+ * Every other brace is text and passes through unchanged: inline JavaScript
+ * (`(q, r) => { r.end() }`), JSON (`{"port":{port}}` gives `{"port":4100}`), shell `${HOME}` and
+ * `{a,b}`. `{{name}}` is the literal text `{name}` (the escape, for placeholder-shaped text only: a
+ * `{{` or `}}` anywhere else stays as it is). See docs/placeholders.md.
  *
  * @example expandPlaceholders('--upstream={api.url}', { self, servers: { api } }) === '--upstream=http://127.0.0.1:4100'
- * @throws {TypeError} on malformed braces, an unknown key, or a server missing from `values.servers`
- *   (validateConfig rules all of these out for a validated config).
+ * @throws {TypeError} on an unknown key, or a server missing from `values.servers` (validateConfig
+ *   rules both out for a validated config).
  */
 export function expandPlaceholders(template: string, values: PlaceholderValues): string {
   let output = '';
@@ -153,7 +163,7 @@ export interface UrlTemplateValues {
 /**
  * Expands a `url` template (`'redis://{host}:{port}/0'`): `{host}` is written as a URL authority
  * needs it, IPv6 bracketed (`[::1]`, RFC 3986, section 3.2.2), `{port}` and `{tmpDir}` as they are.
- * @throws {TypeError} on malformed braces or a placeholder other than these (validateConfig rules them out).
+ * @throws {TypeError} on a placeholder other than these (validateConfig rules them out).
  */
 export function expandUrlTemplate(template: string, values: UrlTemplateValues): string {
   const self = { host: formatHostForUrl(values.host), port: values.port, url: '', tmpDir: values.tmpDir };

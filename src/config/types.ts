@@ -131,8 +131,8 @@ export interface BaseServerSpec {
   protocol?: Protocol;
   /**
    * The endpoint's connection URL, a template: `{host}` (bracketed when IPv6, as a URL authority
-   * needs: RFC 3986, section 3.2.2), `{port}`, and for command servers `{tmpDir}`; `{{`/`}}` for literal
-   * braces. It is the endpoint's `url` everywhere: the state file, `inject`, fixtures, Jest globals,
+   * needs: RFC 3986, section 3.2.2), `{port}`, and for command servers `{tmpDir}`; other braces are
+   * text, and `{{port}}` is the literal `{port}` (docs/placeholders.md). It is the endpoint's `url` everywhere: the state file, `inject`, fixtures, Jest globals,
    * `<NAME>_URL` in the CLI, `{url}` in this server's `command`/`env` and `{<server>.url}` in other
    * servers'. Any scheme works; a server whose `url` is not `http(s)://` has no `http` probe unless the
    * probe has its own `url` (the default readiness of a command server is `tcp`).
@@ -162,7 +162,8 @@ export interface BaseServerSpec {
  * A server spawned as a child process (any language), without a shell, in its own process group, by
  * the run's supervisor. Placeholders in `command`, `setup`, `env` values and `cwd`: `{port}`, `{host}`,
  * `{url}`, `{tmpDir}`, and `{<server>.url}`, `{<server>.port}`, `{<server>.host}` for servers listed in
- * `dependsOn`.
+ * `dependsOn`. Only placeholder-shaped text is a placeholder: inline JavaScript, JSON and shell braces
+ * pass through unchanged, and `{{port}}` is the literal `{port}` (docs/placeholders.md).
  *
  * `{tmpDir}` is a scratch directory of this instance alone (mode 0700, under the run directory, owned
  * by `user` when set): created before its first `setup` step or its `command`, removed once the

@@ -146,10 +146,14 @@ describe('normalization', () => {
     expect(specOf(config, 'api').dependsOn).toEqual(['db', 'cache']);
   });
 
-  test('placeholders naming servers in dependsOn, and escaped braces, are valid', () => {
+  test('placeholders naming servers in dependsOn, escaped placeholders and other braces are valid', () => {
     const config = {
-      db: { command: ['db', '--port', '{port}', '--host={host}', '--self={url}'] },
-      api: { command: ['x', '--db={db.url}', '--json={{"port":{port}}}'], env: { DB: '{db.host}:{db.port}' }, dependsOn: ['db'] },
+      db: { command: ['db', '--port', '{port}', '--host={host}', '--self={url}', '{{PORT}}'] },
+      api: {
+        command: ['x', '--db={db.url}', '--json={"port":{port}}', '{}', 'a}', '{b', '${HOME}', '{a,b}'],
+        env: { DB: '{db.host}:{db.port}', SCRIPT: '(q, r) => { r.end() }' },
+        dependsOn: ['db'],
+      },
     };
     expect(validateConfig(config).specs.size).toBe(2);
   });

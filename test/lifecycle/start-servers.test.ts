@@ -92,10 +92,12 @@ describe('startServers', () => {
     expect((await get(servers.get('v6').url)).status).toBe(200);
   });
 
-  it('starts dependencies first and passes their endpoints through placeholders', async () => {
+  it('starts dependencies first and passes their endpoints through placeholders; inline JavaScript braces stay as written', async () => {
+    // An inline script with braces (arrow function body, object literal, template literal): only `{host}` is a placeholder.
+    const script = "require('http').createServer((q, r) => { r.end(JSON.stringify({ port: +process.argv[1], path: `${q.url}` })) }).listen(+process.argv[1], '{host}')";
     const servers = await start(
       defineServers({
-        db: { command: ['node', serverScript, '--port', '{port}', '--name', 'db'] },
+        db: { command: ['node', '-e', script, '{port}'] },
         api: {
           command: ['node', serverScript, '--port', '{port}', '--name', 'api', '--env-echo', 'DB_URL'],
           env: { DB_URL: '{db.url}/data' },
@@ -106,6 +108,7 @@ describe('startServers', () => {
     );
     const body = (await get(`${servers.get('api').url}/env`)).body;
     expect(body).toBe(`${servers.get('db').url}/data`);
+    expect(JSON.parse((await get(`${servers.get('db').url}/x`)).body)).toEqual({ port: servers.get('db').port, path: '/x' });
     const state = await readState(servers.run.stateFile);
     expect(state.servers['api@0']?.dependsOn).toEqual(['db@0']);
   });
