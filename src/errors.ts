@@ -63,7 +63,7 @@ export const ERROR_FIXES: Readonly<Record<ErrorCode, string>> = Object.freeze({
   ES_SUPERVISOR_UNREACHABLE: 'run the tests again under the global setup (or `ephemeral-servers run`); `ephemeral-servers prune` reaps what a dead run left.',
   ES_SERVER_DAEMONIZED: "keep the server in the foreground: nginx `-g 'daemon off;'`, redis `--daemonize no`, `postgres -D …` instead of `pg_ctl start`.",
   ES_RUN_DIR: 'set `TMPDIR` to a shorter directory, e.g. `/tmp`.',
-  ES_PORT_RESERVATION: 'remove that directory (it is recreated), or pass another `reservationDir`.',
+  ES_PORT_RESERVATION: 'remove that path (the directory is recreated), or set `EPHEMERAL_SERVERS_RESERVATION_DIR` to a directory of your own for every process of the run (or pass `reservationDir` to `startServers`).',
   ES_RUN_CONFIG_MISMATCH: "give the CLI and the runner's global setup the same config file from the same directory (`ephemeral-servers run --config <file>`), or run the runner without `ephemeral-servers run`.",
   ES_PROCESS_TABLE: 'mount /proc (Linux), or make `ps` work (macOS and BSD have it; on Linux it needs /proc too), and do not set `EPHEMERAL_SERVERS_PROCFS=0` where only /proc works.',
   ES_PLATFORM_UNSUPPORTED:
@@ -523,8 +523,9 @@ export class RunDirectoryError extends EphemeralServersError {
 }
 
 /**
- * The port reservation directory cannot be used safely: it is not a directory, is a symlink, or belongs
- * to another user (someone could plant or read our claims).
+ * The port reservation directory cannot be used safely: it is not a directory (a regular file, a
+ * symlink, a file on its path), or belongs to another user (someone could plant or read our claims).
+ * It is `EPHEMERAL_SERVERS_RESERVATION_DIR`, else `<os.tmpdir()>/ephemeral-servers-ports-<uid>`.
  */
 export class PortReservationError extends EphemeralServersError {
   /** The reservation directory. */

@@ -312,6 +312,8 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
     throw new ServerStartError(spec.name, `its \`app\` factory threw: ${(error as Error).message}`, { cause: error });
   }
   const port = spec.port.mode === 'fixed' ? spec.port.port : 0;
+  // The same check as a command server's: a taken fixed port is a PortInUseError naming its holder.
+  if (spec.port.mode === 'fixed') await assertPortAvailable(spec.name, spec.host, port);
   const started = await startInProcessServer(spec.name, app, spec.host, port);
   const endpoint = endpointOf(spec, context.slot, started.port, undefined);
   let stopping: Promise<void> | undefined;

@@ -8,4 +8,4 @@ export { assertPortAvailable, probePort } from './check-port.js';
 export { readEphemeralPortRange, type EphemeralPortRange } from './ephemeral-port-range.js';
 export { findPortHolder } from './find-port-holder.js';
 export { listListeningPorts } from './listening-ports.js';
-export { defaultReservationDir, reservePort, type PortReservation, type ReservePortOptions } from './port-reservation.js';
+export { defaultReservationDir, RESERVATION_DIR_ENV, reservePort, type PortReservation, type ReservePortOptions } from './port-reservation.js';

@@ -21,16 +21,29 @@ export interface PortReservation extends AsyncDisposable {
 export interface ReservePortOptions {
   /**
    * Directory of reservations, shared by every process that must not get the same port.
-   * @default defaultReservationDir(): `<os.tmpdir()>/ephemeral-servers-ports-<uid>`
+   * @default defaultReservationDir(): `$EPHEMERAL_SERVERS_RESERVATION_DIR`, else `<os.tmpdir()>/ephemeral-servers-ports-<uid>`
    */
   dir?: string;
 }
 
 /**
- * The machine-wide reservation directory of this user: `<os.tmpdir()>/ephemeral-servers-ports-<uid>`
- * (`<username>` where there are no uids). Shared by every run and every process of this user.
+ * Environment variable naming the port reservation directory, for every process that allocates ports
+ * (a globalSetup, its workers, the CLI): the way to move it without code, e.g. when the default path
+ * is taken by a file (`ES_PORT_RESERVATION`). Empty counts as unset. Every process that must not get
+ * the same port has to use the same directory.
  */
-export function defaultReservationDir(): string {
+export const RESERVATION_DIR_ENV = 'EPHEMERAL_SERVERS_RESERVATION_DIR';
+
+/**
+ * The reservation directory of this user: `$EPHEMERAL_SERVERS_RESERVATION_DIR` when set and not empty,
+ * else the machine-wide `<os.tmpdir()>/ephemeral-servers-ports-<uid>` (`<username>` where there are no
+ * uids), shared by every run and every process of this user.
+ *
+ * @param env Environment to read. @default process.env
+ */
+export function defaultReservationDir(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env[RESERVATION_DIR_ENV];
+  if (configured !== undefined && configured !== '') return configured;
   return join(tmpdir(), `ephemeral-servers-ports-${process.getuid?.() ?? userInfo().username}`);
 }
 
@@ -62,15 +75,26 @@ const checkedDirs = new Map<string, Promise<void>>();
 /**
  * Creates `dir` (mode 0700) or checks that an existing one is a real directory (not a symlink) owned
  * by this user, so that another user cannot plant or read our claims in a shared temp directory.
+ * @throws PortReservationError when it is not a directory (a file, a symlink, or a file on its path:
+ *   mkdir's EEXIST and ENOTDIR) or is another user's.
  */
 async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = errorCode(error);
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    throw new PortReservationError(
+      `Port reservation directory ${dir} cannot be created: ${code === 'EEXIST' ? 'a file that is not a directory is there' : 'a file that is not a directory is on its path'} (${code}).`,
+      dir,
+      { cause: error },
+    );
+  }
   const stats = await lstat(dir);
   const uid = process.getuid?.();
   if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
     throw new PortReservationError(
-      `Port reservation directory ${dir} is ${stats.isDirectory() ? `owned by uid ${stats.uid}, not by this user (uid ${uid})` : 'not a directory'}. ` +
-        `Remove it, or pass another directory (\`reservationDir\`).`,
+      `Port reservation directory ${dir} is ${stats.isDirectory() ? `owned by uid ${stats.uid}, not by this user (uid ${uid})` : 'not a directory'}.`,
       dir,
     );
   }

@@ -79,7 +79,9 @@ async function listenNetServer(server: NetServer, name: string, host: string, po
  * - an object with `callback()` (koa): `http.createServer(app.callback())`;
  * - an object with `listen`/`close` (fastify): `await app.listen({ port, host })`, closed with `app.close()`.
  *
- * @param port 0 to let the kernel pick (the default: no race is possible), or a fixed port.
+ * @param port 0 to let the kernel pick (the default: no race is possible), or a fixed port (the caller
+ *   checks it first with `assertPortAvailable`, which names the holder; one taken in between gives a
+ *   PortInUseError without `holder`).
  * @throws PortInUseError / PortPermissionError when a fixed port cannot be bound;
  *   ServerStartError when `app` returned something else or its own `listen` failed.
  */
@@ -108,7 +110,9 @@ export async function startInProcessServer(name: string, app: AppLike, host: str
       throw new ServerStartError(name, '`app` returned an object whose `listen({ port, host })` gave no listening net.Server (neither as its result nor as `.server`).');
     }
     const listening = candidate;
-    const sockets = new Set<Socket>();
+    // Its connections from now on (nobody knows the port before this returns): a plain net.Server's
+    // close() waits for every one to end, so the deadline below destroys those still open.
+    const sockets = trackSockets(listening);
     return {
       port: (listening.address() as AddressInfo).port,
       close: async (stopTimeoutMs) => {

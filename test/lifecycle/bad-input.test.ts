@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import {
   type ServersHandle,
 } from '../../src/index.js';
 import { isLive, pidsInLog } from '../helpers/processes.js';
+import { closeListeners, listenOn } from '../helpers/sockets.js';
 
 const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
 const eaccesScript = fileURLToPath(new URL('../fixtures/lifecycle-eacces.ts', import.meta.url));
@@ -31,6 +31,7 @@ beforeEach(async () => {
   process.env.TMPDIR = privateTmp;
 });
 afterEach(async () => {
+  await closeListeners();
   if (originalTmp === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = originalTmp;
   await rm(privateTmp, { recursive: true, force: true });
@@ -46,11 +47,6 @@ function runDirs(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith(RUN_DIR_PREFIX));
 }
 
-async function listen(host = '127.0.0.1'): Promise<Server> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return server;
-}
 
 describe('bad input', () => {
   it('rejects an invalid config with one ConfigError listing every problem', async () => {
@@ -71,16 +67,14 @@ describe('bad input', () => {
     expect(runDirs()).toEqual([]);
   });
 
-  it('says which process holds a fixed port that is in use', async () => {
-    const holder = await listen();
-    const port = (holder.address() as { port: number }).port;
-    try {
-      const error = await startServers(defineServers({ api: { command: ['node', serverScript, '--port', '{port}'], port } })).then(stopUnexpected, (e: unknown) => e);
+  it('says which process holds a fixed port that is in use, for a command server and an in-process one', async () => {
+    const port = await listenOn('127.0.0.1');
+    const specs = { api: { command: ['node', serverScript, '--port', '{port}'], port }, web: { app: () => () => undefined, port } };
+    for (const [name, spec] of Object.entries(specs)) {
+      const error = await startServers(defineServers({ [name]: spec })).then(stopUnexpected, (e: unknown) => e);
       expect(error).toBeInstanceOf(PortInUseError);
-      expect(error).toMatchObject({ code: 'ES_PORT_IN_USE', server: 'api', port, holder: { pid: process.pid } });
+      expect(error).toMatchObject({ code: 'ES_PORT_IN_USE', server: name, port, holder: { pid: process.pid } });
       expect((error as Error).message).toContain(`pid ${process.pid}`);
-    } finally {
-      holder.close();
     }
   });
 

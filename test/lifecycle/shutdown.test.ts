@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +76,29 @@ describe('shutdown', () => {
     expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
     await servers.stop();
     agent.destroy();
+  });
+
+  it('closes a listen/close app on a plain net.Server that a client holds a connection to, within its stopTimeoutMs', async () => {
+    // Not HTTP: nothing closes idle connections, and net.Server#close() waits for every connection to end.
+    const app = (): { server: NetServer; listen(options: { port: number; host: string }): Promise<NetServer>; close(): Promise<void> } => {
+      const server = createNetServer((socket) => socket.write('hello\n'));
+      return {
+        server,
+        listen: ({ port, host }) => new Promise((resolve) => server.listen(port, host, () => resolve(server))),
+        close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+      };
+    };
+    const servers = await startServers(defineServers({ raw: { app, stopTimeoutMs: 300 } }));
+    const client = connect(servers.getEndpoint('raw').port, '127.0.0.1');
+    await once(client, 'data');
+    const closed = once(client, 'close');
+    const startedAt = performance.now();
+    await servers.stop();
+    await closed;
+    const elapsedMs = performance.now() - startedAt;
+    console.log(`listen/close app with a held connection closed in ${Math.round(elapsedMs)} ms (stopTimeoutMs 300)`);
+    // The guarantee: it does not hang (it did, until the test's timeout, while the socket set stayed empty).
+    expect(elapsedMs).toBeLessThan(2000);
   });
 
   it('stops every server, even when several stop at once', async () => {

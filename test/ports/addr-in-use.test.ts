@@ -1,27 +1,16 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeListeners, listenOn } from '../helpers/sockets.js';
 import { isAddrInUseOutput } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
 
-const servers: Server[] = [];
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((done) => server.close(done))));
+  await closeListeners();
   await killFixtures();
 });
 
-function listen(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => {
-      servers.push(server);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
 
 /** Runs `python3 -m http.server <port> --bind 127.0.0.1`; resolves with its output once it exits or serves. */
 function runPythonHttpServer(port: number): Promise<string> {
@@ -43,7 +32,7 @@ function runPythonHttpServer(port: number): Promise<string> {
 
 describe('isAddrInUseOutput', () => {
   it("recognises a Node server's real EADDRINUSE crash, not its normal start", async () => {
-    const port = await listen('127.0.0.1');
+    const port = await listenOn('127.0.0.1');
     const crashed = startFixture('port-listener.ts', ['127.0.0.1', String(port)]);
     const { code } = await crashed.exited;
     console.log(`node output (exit ${code}):\n${crashed.output()}`);
@@ -56,7 +45,7 @@ describe('isAddrInUseOutput', () => {
   });
 
   it("recognises python3 -m http.server's real failure, not its normal start", async () => {
-    const port = await listen('127.0.0.1');
+    const port = await listenOn('127.0.0.1');
     const failed = await runPythonHttpServer(port);
     console.log(`python output:\n${failed}`);
     expect(isAddrInUseOutput(failed)).toBe(true);

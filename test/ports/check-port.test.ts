@@ -1,28 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeListeners, listenOn } from '../helpers/sockets.js';
 import { PortInUseError, PortPermissionError } from '../../src/errors.js';
 import { assertPortAvailable } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
 
-const servers: Server[] = [];
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((done) => server.close(done))));
+  await closeListeners();
   await killFixtures();
 });
 
-function listen(host: string, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      servers.push(server);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
 
 async function ownCommandLine(): Promise<string> {
   return (await readFile('/proc/self/cmdline', 'utf8')).split('\0').filter(Boolean).join(' ');
@@ -35,7 +24,7 @@ describe('assertPortAvailable', () => {
   });
 
   it('throws PortInUseError naming this process when it holds the port', async () => {
-    const port = await listen('127.0.0.1');
+    const port = await listenOn('127.0.0.1');
     const error = await assertPortAvailable('api', '127.0.0.1', port).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PortInUseError);
     expect(error).toMatchObject({

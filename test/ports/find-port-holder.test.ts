@@ -1,31 +1,20 @@
-import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeListeners, listenOn } from '../helpers/sockets.js';
 import { findPortHolder } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
 
-const servers: Server[] = [];
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((done) => server.close(done))));
+  await closeListeners();
   await killFixtures();
 });
 
-function listen(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => {
-      servers.push(server);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
 
 describe('findPortHolder', () => {
   it('finds this process, on IPv4 and on the IPv6 wildcard', async () => {
     for (const host of ['127.0.0.1', '::']) {
-      const port = await listen(host);
+      const port = await listenOn(host);
       expect(await findPortHolder(port)).toMatchObject({ pid: process.pid });
     }
   });

@@ -2,7 +2,8 @@ import { chown, lstat, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultReservationDir, reservePort } from '../../src/ports/index.js';
+import { PortReservationError } from '../../src/errors.js';
+import { defaultReservationDir, RESERVATION_DIR_ENV, reservePort } from '../../src/ports/index.js';
 import { listClaimedPorts } from '../../src/ports/port-reservation.js';
 import { isProcessAlive, readProcessStartTime } from '../../src/process/process-identity.js';
 import { killFixtures, startFixture } from './fixture-process.js';
@@ -32,8 +33,36 @@ async function deadProcess(): Promise<{ pid: number; startTime: string }> {
 }
 
 describe('reservePort', () => {
-  it('defaults to a per-user directory under the OS temp dir', () => {
-    expect(defaultReservationDir()).toBe(join(tmpdir(), `ephemeral-servers-ports-${process.getuid!()}`));
+  it('defaults to a per-user directory under the OS temp dir, or EPHEMERAL_SERVERS_RESERVATION_DIR (empty: unset)', () => {
+    const fallback = join(tmpdir(), `ephemeral-servers-ports-${process.getuid!()}`);
+    expect(defaultReservationDir({})).toBe(fallback);
+    expect(defaultReservationDir({ [RESERVATION_DIR_ENV]: '' })).toBe(fallback);
+    expect(defaultReservationDir({ [RESERVATION_DIR_ENV]: '/srv/ports' })).toBe('/srv/ports');
+  });
+
+  it('a regular file where the directory goes (or on its path): PortReservationError whose fix names EPHEMERAL_SERVERS_RESERVATION_DIR, which moves it', async () => {
+    const file = join(dir, 'file');
+    await writeFile(file, '');
+    const previous = process.env[RESERVATION_DIR_ENV];
+    try {
+      for (const [path, code] of [[file, 'EEXIST'], [join(file, 'below'), 'ENOTDIR']] as const) {
+        process.env[RESERVATION_DIR_ENV] = path;
+        const error = await reservePort(40_005).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(PortReservationError);
+        expect(error).toMatchObject({ code: 'ES_PORT_RESERVATION', dir: path });
+        expect((error as Error).message).toContain(`Port reservation directory ${path} cannot be created`);
+        expect((error as Error).message).toContain(`(${code})`);
+        expect((error as Error).message).toMatch(/What to do: .*set `EPHEMERAL_SERVERS_RESERVATION_DIR`/);
+      }
+      // The fix: another directory, through the variable alone.
+      process.env[RESERVATION_DIR_ENV] = join(dir, 'moved');
+      const reservation = await reservePort(40_005);
+      expect(await readdir(join(dir, 'moved'))).toEqual(['40005']);
+      await reservation?.release();
+    } finally {
+      if (previous === undefined) delete process.env[RESERVATION_DIR_ENV];
+      else process.env[RESERVATION_DIR_ENV] = previous;
+    }
   });
 
   it('reserves a port once, until released; release is idempotent and cleans up', async () => {

@@ -4,30 +4,19 @@
  * posix backend runs here on Linux with procps-ng ps and lsof; macOS and BSD ps take the same options.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeListeners, listenOn } from '../helpers/sockets.js';
 import type { PlatformBackend } from '../../src/platform/platform-backend.js';
 import { posixBackend } from '../../src/platform/posix-backend.js';
 import { procfsBackend } from '../../src/platform/procfs-backend.js';
 import { startTimeKind } from '../../src/platform/start-time.js';
 import { eventually, killAll, startGroupWithGrandchild, startSleeper, startZombie } from './processes.js';
 
-const servers: Server[] = [];
 afterEach(async () => {
   killAll();
-  await Promise.all(servers.splice(0).map((server) => new Promise((done) => server.close(done))));
+  await closeListeners();
 });
 
-function listen(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => {
-      servers.push(server);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
 
 describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: PlatformBackend) => {
   it('reads a process: pid, parent, group and a start time of its own kind that does not change', async () => {
@@ -83,12 +72,12 @@ describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: Plat
 
   it('names the holder of a listening port (this process first), lists listening ports, and answers undefined for a free port', async () => {
     for (const host of ['127.0.0.1', '::']) {
-      const port = await listen(host);
+      const port = await listenOn(host);
       expect(await backend.findPortHolder(port)).toMatchObject({ pid: process.pid, command: expect.stringContaining(process.execPath) });
       expect((await backend.listListeningPorts())?.has(port)).toBe(true);
     }
-    const freed = await listen('127.0.0.1');
-    await new Promise((done) => servers.pop()!.close(done));
+    const freed = await listenOn('127.0.0.1');
+    await closeListeners();
     expect(await backend.findPortHolder(freed)).toBeUndefined();
   });
 
