@@ -21,7 +21,7 @@ const ADDR_IN_USE_PATTERNS: readonly RegExp[] = [
 
 /**
  * Whether a server's output says it could not bind because its address is in use, so that the caller
- * can retry on another port (see DESIGN.md, "Ports: no race by construction", point 3).
+ * can retry on another port (see docs/architecture.md, "Ports: no race by construction", point 3).
  *
  * @param text Output of the server, typically the last lines of stdout and stderr joined with `\n`.
  */

@@ -10,9 +10,9 @@ const CHUNK_BYTES = 64 * 1024;
 
 /**
  * Follows a server's log file (its stdout and stderr both go to that file, through a file descriptor,
- * never a pipe: see DESIGN.md, "Per-worker servers"). Reading is lazy and synchronous: every access to
- * {@link lines} pulls what was appended since the last one, so a readiness probe always sees the
- * newest output without a timer of its own.
+ * never a pipe: see docs/architecture.md, "The parent of every command server"). Reading is lazy and
+ * synchronous: every access to {@link lines} pulls what was appended since the last one, so a
+ * readiness probe always sees the newest output without a timer of its own.
  */
 export class LogFollower implements OutputSource {
   readonly path: string;
