@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'ES_SETUP_FAILED',
   'ES_SERVER_DEAD',
   'ES_START_FAILED',
+  'ES_START_INTERRUPTED',
   'ES_READINESS_TIMEOUT',
   'ES_STOP_FAILED',
   'ES_SERVER_NOT_FOUND',
@@ -52,6 +53,7 @@ export const ERROR_FIXES: Readonly<Record<ErrorCode, string>> = Object.freeze({
   ES_SETUP_FAILED: 'run the step by hand with the same cwd and env and fix it; if it is only slow, raise `startTimeoutMs`.',
   ES_SERVER_DEAD: 'read its output above and its full log (it crashed, or was killed during the tests: an OOM kill shows in `dmesg`), fix that, then run the tests again.',
   ES_START_FAILED: 'fix what the reason above names (the `cwd`, `user` or `command` field, or the `app` factory).',
+  ES_START_INTERRUPTED: 'nothing to fix: the start was stopped and cleaned up because the process got a signal (Ctrl+C, a CI timeout); run again when it should not be stopped.',
   ES_READINESS_TIMEOUT: 'if the server is only slow, raise `startTimeoutMs`; otherwise check the probe (path, `statuses`, the host it binds, `insecure` for self-signed https) against its output above.',
   ES_STOP_FAILED: 'kill the listed processes by hand (one that changed user needs root), then run `ephemeral-servers prune`.',
   ES_SERVER_NOT_FOUND: 'check the name against the known ones, and that the server is in the config and started (`run` scope by the global setup, `worker` by its fixture).',
@@ -350,6 +352,22 @@ export class ServerStartError extends EphemeralServersError {
   }
 }
 
+/**
+ * A start (`startRun`: a globalSetup, the CLI) was cut short by SIGINT, SIGTERM or SIGHUP: what had
+ * started was stopped and the run directory removed. When no other listener handles the signal, the
+ * process is ended by it right after this rejection is settled.
+ */
+export class StartInterruptedError extends EphemeralServersError {
+  /** The signal that interrupted the start. */
+  readonly signal: NodeJS.Signals;
+
+  constructor(signal: NodeJS.Signals) {
+    super('ES_START_INTERRUPTED', `The start of the servers was interrupted by ${signal}: what had started was stopped and the run directory removed.`);
+    this.name = 'StartInterruptedError';
+    this.signal = signal;
+  }
+}
+
 /** A server did not pass its readiness probe within `startTimeoutMs`. */
 export class ReadinessTimeoutError extends EphemeralServersError {
   readonly server: string;
@@ -390,14 +408,25 @@ export class ReadinessTimeoutError extends EphemeralServersError {
   }
 }
 
-/** One or more servers could not be stopped (e.g. EPERM on kill). Every other server was still stopped. */
+/** One line of a {@link StopError}: the error's message, after the server it names (its `server` field) unless the message names it already. */
+function describeStopFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const server = (error as { server?: unknown } | null | undefined)?.server;
+  if (typeof server !== 'string' || message.startsWith(`${server}:`) || message.includes(`"${server}"`)) return message;
+  return `${server}: ${message}`;
+}
+
+/**
+ * One or more servers could not be stopped (e.g. EPERM on kill). Every other server was still stopped.
+ * Each line names the server (`<name>@<slot>: kill EPERM`).
+ */
 export class StopError extends EphemeralServersError {
   readonly errors: readonly unknown[];
 
   constructor(errors: readonly unknown[]) {
     super(
       'ES_STOP_FAILED',
-      `Could not stop ${errors.length} server(s):\n${errors.map((e) => `  - ${e instanceof Error ? e.message : String(e)}`).join('\n')}`,
+      `Could not stop ${errors.length} server(s):\n${errors.map((e) => `  - ${describeStopFailure(e)}`).join('\n')}`,
       { cause: errors[0] },
     );
     this.name = 'StopError';

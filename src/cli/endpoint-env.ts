@@ -1,4 +1,5 @@
 import type { Endpoint } from '../endpoint.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { JOIN_ENV } from '../lifecycle/start-run.js';
 import { STATE_ENV } from '../state/index.js';
 
@@ -20,29 +21,37 @@ export function envPrefixOf(name: string): string {
  * of starting the servers again, see `startRun`), and per server `<NAME>_URL`, `<NAME>_HOST`,
  * `<NAME>_PORT` (see {@link envPrefixOf}).
  *
- * @throws TypeError when two server names map to the same prefix (`my-api` and `my_api`), naming both.
+ * @throws ConfigError when two server names map to the same prefix (`my-api` and `my_api`), naming both
+ *   (every such pair listed).
  */
 export function endpointEnv(stateFile: string, endpoints: Readonly<Record<string, Endpoint>>): Record<string, string> {
   const env: Record<string, string> = { [STATE_ENV]: stateFile, [JOIN_ENV]: stateFile };
   const owners = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
   for (const [name, endpoint] of Object.entries(endpoints)) {
     const prefix = envPrefixOf(name);
     const other = owners.get(prefix);
     if (other !== undefined) {
-      throw new TypeError(`Servers "${other}" and "${name}" both map to the environment prefix ${prefix}_: rename one of them.`);
+      issues.push({
+        server: name,
+        path: '',
+        message: `maps to the environment prefix ${prefix}_ (${prefix}_URL, …) of \`ephemeral-servers run\`, as server "${other}" does: rename one of them`,
+      });
+      continue;
     }
     owners.set(prefix, name);
     env[`${prefix}_URL`] = endpoint.url;
     env[`${prefix}_HOST`] = endpoint.host;
     env[`${prefix}_PORT`] = String(endpoint.port);
   }
+  if (issues.length > 0) throw new ConfigError(issues);
   return env;
 }
 
 /**
  * Checks up front that no two server names share an environment prefix, so `run` fails before it
  * starts anything.
- * @throws TypeError as {@link endpointEnv} does.
+ * @throws ConfigError as {@link endpointEnv} does.
  */
 export function checkEnvPrefixes(names: readonly string[]): void {
   endpointEnv('', Object.fromEntries(names.map((name) => [name, { name, slot: 0, host: '', port: 0, url: '' }])));

@@ -1,7 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateFileError } from '../errors.js';
-import { readState, STATE_ENV } from '../state/index.js';
+import { readState } from '../state/index.js';
+import { readStateEnv } from '../state/state-path.js';
 import { stateKey, type StateEntry } from '../state/schema.js';
 import { findRuns } from './list-runs.js';
 import { UsageError } from './report-error.js';
@@ -19,8 +20,8 @@ export interface LogsOptions {
 }
 
 async function locateStateFile(name: string, options: LogsOptions): Promise<string> {
-  const explicit = options.state ?? process.env[STATE_ENV];
-  if (explicit !== undefined && explicit !== '') return explicit;
+  const explicit = options.state || readStateEnv();
+  if (explicit !== undefined) return explicit;
   const { live } = await findRuns();
   const candidates = live.filter((run) => run.servers.some((server) => server.name === name));
   if (candidates.length === 1) return candidates[0]!.stateFile;

@@ -1,4 +1,4 @@
-import { STATE_ENV } from '../state/index.js';
+import { readStateEnv } from '../state/state-path.js';
 import { findRuns, readRun, type RunListing } from './list-runs.js';
 
 /** Options of {@link lsCommand}. */
@@ -46,10 +46,10 @@ export function formatRuns(runs: readonly RunListing[], now: number = Date.now()
  * @throws StateFileError when the given state file cannot be read.
  */
 export async function lsCommand(options: LsOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const stateFile = options.state ?? process.env[STATE_ENV];
+  const stateFile = options.state || readStateEnv();
   let runs: RunListing[];
   let stale = 0;
-  if (stateFile !== undefined && stateFile !== '') runs = [await readRun(stateFile)];
+  if (stateFile !== undefined) runs = [await readRun(stateFile)];
   else ({ live: runs, stale } = await findRuns());
   if (options.json) {
     stdout.write(`${JSON.stringify(runs, null, 2)}\n`);

@@ -22,7 +22,9 @@ function readVersion(): string {
 }
 
 /**
- * Builds the `ephemeral-servers` command line (commander). Errors of actions propagate to `parseAsync`.
+ * Builds the `ephemeral-servers` command line (commander). Errors of actions propagate to `parseAsync`,
+ * and so do commander's usage errors, as `CommanderError` (already printed; `--help` and `--version`
+ * are one too, with exit code 0).
  * Each command's module is imported when the command runs: `--help` does not load the config loader,
  * zod and the lifecycle.
  */
@@ -31,7 +33,12 @@ export function createProgram(): Command {
     .description('Real servers for tests: start them around a command, list them, read their logs, reap leftovers.')
     .version(readVersion())
     .enablePositionalOptions()
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    // Commander's own mistakes (unknown command or option, missing argument, bad --slot) throw a
+    // CommanderError instead of exiting 1, so that they exit 2 like every usage mistake (see
+    // `exitCodeOf`); set before the commands are added, which inherit it. Its text keeps our prefix.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`ephemeral-servers: ${text.replace(/^error: /, '')}`) });
 
   program
     .command('run')

@@ -5,7 +5,7 @@ import type { ServerPlan } from '../config/normalized.js';
 import type { ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { Endpoint } from '../endpoint.js';
-import { ConfigError, RunConfigMismatchError, ServerDeadError, StopError, type ExitStatus, type RunConfigDifference } from '../errors.js';
+import { ConfigError, RunConfigMismatchError, ServerDeadError, StartInterruptedError, StopError, type ExitStatus, type RunConfigDifference } from '../errors.js';
 import { readLogTail } from '../process/log-follower.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { createOwnedRun, joinRun, stopRecordedServers, type OwnedRun, type Run } from '../run/owned-run.js';
@@ -142,11 +142,13 @@ type WithSharedRun = typeof globalThis & { [SHARED_RUN]?: Promise<SharedRun | un
  *
  * When SIGINT, SIGTERM or SIGHUP interrupts the start (and no other listener handles it), what was
  * started is stopped, the run directory removed, and the signal re-raised: the process ends by it
- * before this promise settles.
+ * before this promise settles (if something keeps it alive, the promise rejects with
+ * `StartInterruptedError` about a second later).
  *
  * @throws ConfigError when the config cannot be loaded or is invalid, or (`share`) differs from the
  *   shared run's on a server both have.
  * @throws the start error of the first server that failed (see `startServers`).
+ * @throws StartInterruptedError when a signal cut the start short (see above).
  * @throws RunConfigMismatchError when joining: the config differs from the CLI's (every server and
  *   field that differs is listed); ServerDeadError when a run-scoped server of the CLI has died.
  */
@@ -255,10 +257,10 @@ async function createRun(config: ServersConfig, configFile: string | undefined, 
 
   let starting: Promise<RunServers> | undefined;
   releaseSignals = handleSignalsFor({
-    teardown: async () => {
+    teardown: async (signal) => {
       if (servers === undefined) {
         // Interrupted while starting: the start fails, stops what it started and cleans up (below).
-        startAborter.abort(new Error('startRun was interrupted by a signal'));
+        startAborter.abort(new StartInterruptedError(signal));
         await Promise.allSettled([starting]);
         if (servers === undefined) return;
       }

@@ -1,4 +1,4 @@
-import { PlatformUnsupportedError, ProcessTableError } from '../errors.js';
+import { ConfigError, PlatformUnsupportedError, ProcessTableError } from '../errors.js';
 import type { PlatformBackend } from './platform-backend.js';
 import { posixBackend } from './posix-backend.js';
 import { checkPs } from './posix-processes.js';
@@ -22,14 +22,22 @@ let selected: PlatformBackend | ProcessTableError | undefined;
  * @param setting the value of {@link PROCFS_ENV}.
  * @param platform `process.platform` (a parameter so that the Windows refusal can be tested on Linux).
  * @throws PlatformUnsupportedError on native Windows (`win32`), whatever it has.
- * @throws RangeError when `setting` is not `0`, `1`, empty or unset.
+ * @throws ConfigError (`ES_CONFIG_INVALID`) naming the variable and the accepted values when `setting`
+ *   is not `0`, `1`, empty or unset.
  * @throws ProcessTableError when neither backend works here (no `/proc`, and `ps` missing or failing),
  *   with the reason of each.
  */
 export function selectBackend(setting: string | undefined, platform: NodeJS.Platform = process.platform): PlatformBackend {
   if (platform === 'win32') throw new PlatformUnsupportedError(platform);
   if (setting !== undefined && setting !== '' && setting !== '0' && setting !== '1') {
-    throw new RangeError(`\`${PROCFS_ENV}\` must be 0 (use ps, lsof and sysctl) or 1 (use /proc when it works), got ${JSON.stringify(setting)}`);
+    throw new ConfigError([
+      {
+        path: PROCFS_ENV,
+        message:
+          `environment variable ${PROCFS_ENV} is ${JSON.stringify(setting)}: accepted values are 0 (use ps, lsof and sysctl), ` +
+          '1 (use /proc when it works), or empty or unset (the same as 1)',
+      },
+    ]);
   }
   const procfsProblem = setting === '0' ? `${PROCFS_ENV}=0` : checkProcfs();
   if (procfsProblem === undefined) return procfsBackend;
@@ -43,7 +51,7 @@ export function selectBackend(setting: string | undefined, platform: NodeJS.Plat
  * read at the first call) and kept; a failed choice is kept too, so every later call throws the same
  * error without spawning `ps` again.
  *
- * @throws PlatformUnsupportedError, ProcessTableError, RangeError as {@link selectBackend}.
+ * @throws PlatformUnsupportedError, ProcessTableError, ConfigError as {@link selectBackend}.
  */
 export function platformBackend(): PlatformBackend {
   if (selected === undefined) {

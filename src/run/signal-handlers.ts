@@ -15,8 +15,8 @@
 
 /** What a signal does to one run. */
 export interface SignalTarget {
-  /** Ordered teardown of the run. */
-  teardown(): Promise<void>;
+  /** Ordered teardown of the run, after `signal`. */
+  teardown(signal: NodeJS.Signals): Promise<void>;
   /** Synchronous: SIGKILL every process group the run recorded, now (a second signal). */
   killNow(): void;
 }
@@ -76,7 +76,7 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   firstSignal = signal;
-  void Promise.allSettled([...targets].map((target) => target.teardown())).then((results) => {
+  void Promise.allSettled([...targets].map((target) => target.teardown(signal))).then((results) => {
     for (const result of results) {
       if (result.status === 'rejected') {
         const reason: unknown = result.reason;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RUN_DIR_PREFIX } from '../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { isLive, pidsInLog, waitUntilGone } from '../helpers/processes.js';
 import { runCli, SERVER_SCRIPT, startCli, type RunningCli } from './run-cli.js';
 
@@ -163,6 +163,35 @@ describe('ephemeral-servers run', () => {
     expect(result.code).toBe(127);
     expect(result.stderr).toContain('cannot run `no-such-command-es`: command not found');
     await expectNothingLeft();
+  });
+
+  it('SIGTERM while servers stop after the command exited: the teardown finishes (stopTimeoutMs, then SIGKILL), then the CLI dies of SIGTERM', async () => {
+    const config = { api: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'api', '--pid-file', pidFile, '--ignore-sigterm'], stopTimeoutMs: 1500 } };
+    await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify(config)};\n`);
+    const commandPidFile = join(dir, 'command.pid');
+    const cli = startCli(['run', '--', ...nodeEval(`require('fs').writeFileSync(${JSON.stringify(commandPidFile)}, String(process.pid))`)], { cwd: dir, env: env() });
+    started.push(cli);
+    while (!existsSync(commandPidFile) || readFileSync(commandPidFile, 'utf8') === '') await sleep(10);
+    // The command is gone: the CLI is stopping api, which ignores SIGTERM and so takes its whole 1500 ms.
+    expect(await waitUntilGone([Number(readFileSync(commandPidFile, 'utf8'))], 5000)).toEqual([]);
+    const signalledAt = performance.now();
+    process.kill(cli.child.pid!, 'SIGTERM');
+    const result = await cli.done;
+    const elapsedMs = performance.now() - signalledAt;
+    console.log(`SIGTERM during the teardown: the CLI ended ${Math.round(elapsedMs)} ms later (api's stopTimeoutMs 1500)`);
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(result.stderr).not.toContain('error');
+    await expectNothingLeft();
+  });
+
+  it('two servers with the same environment prefix: ES_CONFIG_INVALID naming both, exit code 1, nothing started', async () => {
+    await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify({ 'my-web': { command: ['x'] }, my_web: { command: ['x'] } })};\n`);
+    const result = await runCli(['run', '--', 'true'], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('server "my_web": maps to the environment prefix MY_WEB_');
+    expect(result.stderr).toContain('as server "my-web" does');
+    expect(result.stderr).toContain('[ES_CONFIG_INVALID]');
+    expect(result.stderr).not.toContain('    at ');
   });
 
   it('no config: ES_CONFIG_INVALID naming where it looked, exit code 1', async () => {
@@ -332,7 +361,23 @@ describe('ephemeral-servers ls and logs', () => {
     expect(await runCli(['ls', '--json'], { cwd: dir, env: env() })).toMatchObject({ code: 0, stdout: '[]\n' });
   });
 
-  it('--help on the program and on every command; unknown commands fail', async () => {
+  it('usage mistakes exit 2 (docs/cli.md, "Exit codes"): unknown command or option, missing argument, bad --slot, unknown server', async () => {
+    const cases: [string[], string][] = [
+      [['frobnicate'], "ephemeral-servers: unknown command 'frobnicate'"],
+      [['ls', '--bogus'], "ephemeral-servers: unknown option '--bogus'"],
+      [['logs'], "ephemeral-servers: missing required argument 'name'"],
+      [['logs', 'api', '--slot', 'x'], "ephemeral-servers: option '--slot <n>' argument 'x' is invalid. expected a non-negative integer"],
+      [['logs', 'api'], 'ephemeral-servers: no live run has a server "api"'],
+      [['run'], "ephemeral-servers: missing required argument 'command'"],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, { cwd: dir, env: env() })));
+    for (const [index, [args, text]] of cases.entries()) {
+      expect({ args, code: results[index]!.code, stderr: results[index]!.stderr }).toMatchObject({ code: 2, stderr: expect.stringContaining(text) });
+      expect(results[index]!.stderr).not.toContain('    at ');
+    }
+  });
+
+  it('--help and --version exit 0', async () => {
     const help = await runCli(['--help'], { cwd: dir });
     expect(help.code).toBe(0);
     for (const command of ['run', 'ls', 'logs']) expect(help.stdout).toContain(command);
@@ -341,9 +386,6 @@ describe('ephemeral-servers ls and logs', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: ephemeral-servers ${command}`);
     }
-    const unknown = await runCli(['frobnicate'], { cwd: dir });
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
     const version = await runCli(['--version'], { cwd: dir });
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
   });

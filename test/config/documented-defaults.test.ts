@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
@@ -113,5 +115,61 @@ describe('the @default tags of src/config/types.ts', () => {
   test('every DEFAULTS entry is documented', () => {
     const documentedConstants = Object.values(EXPECTATIONS).flatMap((expectation) => (expectation.constant === undefined ? [] : [expectation.constant]));
     expect(documentedConstants.sort()).toEqual(Object.keys(DEFAULTS).sort());
+  });
+});
+
+/** docs/cli.md's "Environment variables" table: variable → default column. */
+function documentedEnvironment(): Map<string, string> {
+  const text = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+  const section = text.slice(text.indexOf('## Environment variables'), text.indexOf('\n## ', text.indexOf('## Environment variables') + 1));
+  const rows = new Map<string, string>();
+  for (const match of section.matchAll(/^\| `(EPHEMERAL_SERVERS_[A-Z_]+)` \| ([^|]+) \|/gm)) rows.set(match[1]!, match[2]!.trim());
+  return rows;
+}
+
+describe("the defaults of docs/cli.md's environment variables", () => {
+  const documented = documentedEnvironment();
+  const uid = process.getuid!();
+
+  test('every documented variable is read by the code', () => {
+    const sources = ['state/state-path.ts', 'ports/port-reservation.ts', 'logs/kept-logs.ts', 'platform/select-backend.ts', 'lifecycle/start-run.ts'];
+    const code = sources.map((path) => readFileSync(new URL(`../../src/${path}`, import.meta.url), 'utf8')).join('\n');
+    expect([...documented.keys()].length).toBeGreaterThanOrEqual(5);
+    for (const name of documented.keys()) expect(code, name).toContain(`'${name}'`);
+  });
+
+  test('EPHEMERAL_SERVERS_STATE: unset, and empty counts as unset', async () => {
+    const { readStateEnv, resolveStatePath } = await import('../../src/state/state-path.js');
+    expect(documented.get('EPHEMERAL_SERVERS_STATE')).toBe('unset');
+    expect(readStateEnv({})).toBeUndefined();
+    expect(readStateEnv({ EPHEMERAL_SERVERS_STATE: '' })).toBeUndefined();
+    expect(readStateEnv({ EPHEMERAL_SERVERS_STATE: '/tmp/x/state.json' })).toBe('/tmp/x/state.json');
+    expect(() => resolveStatePath(undefined, { EPHEMERAL_SERVERS_STATE: '' })).toThrow(expect.objectContaining({ code: 'ES_STATE_MISSING' }));
+  });
+
+  test('EPHEMERAL_SERVERS_RESERVATION_DIR and EPHEMERAL_SERVERS_LOGS_DIR: under the OS temp dir, per uid; empty counts as unset', async () => {
+    const { defaultReservationDir } = await import('../../src/ports/port-reservation.js');
+    const { keptLogsRoot } = await import('../../src/logs/kept-logs.js');
+    expect(documented.get('EPHEMERAL_SERVERS_RESERVATION_DIR')).toBe('`<os temp dir>/ephemeral-servers-ports-<uid>`');
+    expect(documented.get('EPHEMERAL_SERVERS_LOGS_DIR')).toBe('`<os temp dir>/ephemeral-servers-logs-<uid>`');
+    for (const env of [{}, { EPHEMERAL_SERVERS_RESERVATION_DIR: '' }]) expect(defaultReservationDir(env)).toBe(join(tmpdir(), `ephemeral-servers-ports-${uid}`));
+    const previous = process.env.EPHEMERAL_SERVERS_LOGS_DIR;
+    try {
+      for (const value of [undefined, '']) {
+        if (value === undefined) delete process.env.EPHEMERAL_SERVERS_LOGS_DIR;
+        else process.env.EPHEMERAL_SERVERS_LOGS_DIR = value;
+        expect(keptLogsRoot()).toBe(join(tmpdir(), `ephemeral-servers-logs-${uid}`));
+      }
+    } finally {
+      if (previous === undefined) delete process.env.EPHEMERAL_SERVERS_LOGS_DIR;
+      else process.env.EPHEMERAL_SERVERS_LOGS_DIR = previous;
+    }
+  });
+
+  test('EPHEMERAL_SERVERS_PROCFS: unset is the same as 1 (procfs where /proc works, as here)', async () => {
+    const { selectBackend } = await import('../../src/platform/select-backend.js');
+    expect(documented.get('EPHEMERAL_SERVERS_PROCFS')).toBe('unset (the same as `1`)');
+    expect(selectBackend(undefined, 'linux').kind).toBe(selectBackend('1', 'linux').kind);
+    expect(selectBackend('', 'linux').kind).toBe(selectBackend('1', 'linux').kind);
   });
 });

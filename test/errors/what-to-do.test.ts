@@ -25,6 +25,7 @@ import {
   ServerNotFoundError,
   ServerStartError,
   SetupStepError,
+  StartInterruptedError,
   StateChangeError,
   StateFileError,
   StopError,
@@ -46,6 +47,7 @@ const samples: Record<ErrorCode, () => EphemeralServersError> = {
   ES_SETUP_FAILED: () => new SetupStepError('db', 0, ['initdb'], exit, ['no']),
   ES_SERVER_DEAD: () => new ServerDeadError('api', { code: null, signal: 'SIGKILL' }, ['bye'], { slot: 1, exitedAt: new Date().toISOString() }),
   ES_START_FAILED: () => new ServerStartError('api', '`cwd` /nope is not a directory.'),
+  ES_START_INTERRUPTED: () => new StartInterruptedError('SIGTERM'),
   ES_READINESS_TIMEOUT: () => new ReadinessTimeoutError({ server: 'api', probe: 'http GET /health', url: 'http://127.0.0.1:1', elapsedMs: 10, lastError: 'ECONNREFUSED', outputTail: [] }),
   ES_STOP_FAILED: () => new StopError([new Error('api@0: EPERM')]),
   ES_SERVER_NOT_FOUND: () => new ServerNotFoundError('ap', 1, ['api@1'], 'state.json'),
@@ -90,6 +92,13 @@ describe('every error says what to do', () => {
 
   it('docs/errors.md documents no code that does not exist', () => {
     expect([...documentedFixes().keys()].filter((code) => !(ERROR_CODES as readonly string[]).includes(code))).toEqual([]);
+  });
+
+  it('StopError names the server of each failure: from the message, else from the error\'s `server`', async () => {
+    const { UnverifiedProcessError } = await import('../../src/errors.js');
+    const error = new StopError([new Error('api@0: kill EPERM'), new UnverifiedProcessError('db@1', 42, 'no start time recorded')]);
+    expect(error.message).toContain('  - api@0: kill EPERM\n');
+    expect(error.message).toContain('  - db@1: pid 42 is running but cannot be proven');
   });
 
   it('a message rebuilt from another process keeps one fix line', async () => {
