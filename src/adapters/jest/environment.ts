@@ -22,6 +22,7 @@ import { detectWorkerSlot } from '../../state/worker-slot.js';
 import { resolveConfigFile } from './config-file.js';
 import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
 import { formatServerOutput, markTestStart, reportFailedTest, type TestStart } from '../failure-report.js';
+import { exitWhenRunnerDies } from '../orphaned-worker.js';
 
 /** The part of a jest-circus event this environment reads (`test_start`, `test_done`). */
 interface TestEvent {
@@ -43,12 +44,26 @@ type NodeEnvironmentClass = typeof jestEnvironmentNode.TestEnvironment;
 const moduleValue = jestEnvironmentNode as unknown as { TestEnvironment?: NodeEnvironmentClass; default?: NodeEnvironmentClass & { TestEnvironment?: NodeEnvironmentClass } };
 const NodeTestEnvironment: NodeEnvironmentClass = moduleValue.TestEnvironment ?? moduleValue.default?.TestEnvironment ?? moduleValue.default!;
 
-/** Configs already loaded by this worker process, by file: a worker runs many test files. */
+/** The handles of the test files this worker process runs now (their in-process servers live here). */
+const liveHandles = new Set<ServersHandle>();
+
+/** Stops the in-process servers of every test file of this process (its runner is gone). */
+async function stopLiveHandles(): Promise<void> {
+  const handles = [...liveHandles];
+  liveHandles.clear();
+  await Promise.allSettled(handles.map((handle) => handle.stop()));
+}
+
+/**
+ * Configs already loaded by this process, by run and file: a worker runs many test files. Keyed by the
+ * run too because in watch mode each rerun is a new run, and its test files may run in this same
+ * process (in band): an edited config must be loaded again.
+ */
 const loadedConfigs = new Map<string, Promise<ServersConfig>>();
 
-function loadConfigOnce(rootDir: string): Promise<ServersConfig> {
+function loadConfigOnce(rootDir: string, stateFile: string): Promise<ServersConfig> {
   const file = resolveConfigFile(rootDir);
-  const key = file ?? `<none in ${rootDir}>`;
+  const key = `${stateFile}\0${file ?? `<none in ${rootDir}>`}`;
   let loading = loadedConfigs.get(key);
   if (loading === undefined) {
     loading = loadServersConfig({ file, cwd: rootDir }).then((loaded) => loaded.config);
@@ -82,6 +97,11 @@ function jestWorkerSlot(): number {
  * by server name: through `getServer(name)` / `getServers()` from `ephemeral-servers/jest`, or the
  * global `servers` (a frozen object).
  *
+ * A worker process (`jest-worker`'s forked child) whose runner dies without stopping it (SIGKILL of
+ * the runner, or a SIGINT that only the runner got) closes its in-process servers and exits, even
+ * inside a test (see `exitWhenRunnerDies`; measured 0.06–0.13 s after the runner's death); plain Jest
+ * leaves it running until its test ends (docs/runner-modes.md).
+ *
  * @throws StateFileError `ES_STATE_MISSING` from `setup()` when the global setup did not run.
  * @throws ConfigError, or the start error of a `worker`-scoped server: the test file fails with it.
  */
@@ -101,13 +121,15 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
   override async setup(): Promise<void> {
     await super.setup();
     const stateFile = resolveStatePath();
-    const config = await loadConfigOnce(this.#rootDir);
+    const config = await loadConfigOnce(this.#rootDir, stateFile);
     const endpoints: Record<string, Endpoint> = {};
     for (const entry of Object.values((await readState(stateFile)).servers)) {
       if (entry.endpoint.slot === 0 && entry.status === 'running') endpoints[entry.endpoint.name] = entry.endpoint;
     }
+    exitWhenRunnerDies(stopLiveHandles);
     if (Object.values(config).some((spec) => spec.scope === 'worker')) {
       this.#handle = await startServers(config, { stateFile, scope: 'worker', slot: jestWorkerSlot(), reuse: true, exportEnv: false });
+      liveHandles.add(this.#handle);
       await this.#handle.detach();
       Object.assign(endpoints, this.#handle.endpoints);
     }
@@ -137,6 +159,7 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
   override async teardown(): Promise<void> {
     try {
       // Detached: stops only this file's in-process servers; command servers belong to the run.
+      if (this.#handle !== undefined) liveHandles.delete(this.#handle);
       await this.#handle?.stop();
     } finally {
       this.#handle = undefined;

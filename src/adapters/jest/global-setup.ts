@@ -43,8 +43,14 @@ export interface JestGlobalSetupOptions {
  * servers). The run is handed to `ephemeral-servers/jest/global-teardown` through a `globalThis` slot
  * (both run in Jest's main process).
  *
- * If the previous run of this process was never torn down (watch mode without the global teardown),
- * it is torn down first.
+ * One Jest process has one run, however many projects list a global setup (Jest calls each distinct
+ * setup module once, with its project's config): the first setup creates the run, later ones join it
+ * (`startRun` with `share`, as Vitest's projects do), so every project's workers see the same servers
+ * and each `run`-scoped server starts once. The first global teardown ends the whole run (Jest runs
+ * them all after every test). The workers load the first setup's config file.
+ *
+ * If a setup that already holds the run of this process is called again for the same project, the
+ * previous run was never torn down (watch mode without the global teardown): it is torn down first.
  *
  * Under `ephemeral-servers run -- jest …` it joins the CLI's run instead of creating one (see
  * `startRun`): the run-scoped servers are the CLI's (started once), each worker's test environment
@@ -63,13 +69,15 @@ export interface JestGlobalSetupOptions {
  */
 export function createGlobalSetup(options: JestGlobalSetupOptions = {}): JestGlobalSetup {
   return async function globalSetup(globalConfig: unknown, projectConfig?: JestProjectConfigLike): Promise<void> {
-    if (getRunSlot() !== undefined) await stopJestRun();
+    const project = projectConfig ?? globalConfig;
+    if (getRunSlot()?.holders.some((holder) => holder.setup === globalSetup && holder.project === project)) await stopJestRun();
     const rootDir = projectConfig?.rootDir ?? (globalConfig as Partial<JestProjectConfigLike> | undefined)?.rootDir ?? process.cwd();
     const configFile = resolveConfigFile(rootDir, options.configFile);
-    const owner = await startRun({ configFile, cwd: rootDir });
-    const previousConfigEnv = process.env[CONFIG_ENV];
-    if (owner.configFile !== undefined) process.env[CONFIG_ENV] = owner.configFile;
-    setRunSlot({ owner, previousConfigEnv });
+    const slot = getRunSlot() ?? { holders: [], previousConfigEnv: process.env[CONFIG_ENV] };
+    const owner = await startRun({ configFile, cwd: rootDir, share: true });
+    if (slot.holders.length === 0 && owner.configFile !== undefined) process.env[CONFIG_ENV] = owner.configFile;
+    slot.holders.push({ owner, setup: globalSetup, project });
+    setRunSlot(slot);
   };
 }
 

@@ -6,6 +6,7 @@ import { ConfigError, ServerNotFoundError, StopError } from '../../errors.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
 import { getEndpoint, readState, resolveStatePath, stateKey } from '../../state/index.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
+import { exitWhenRunnerDies } from '../orphaned-worker.js';
 import { debugLog, isDebugEnabled } from './debug.js';
 import { PROVIDE_KEY, type ProvidedServers, type ReloadErrorInfo, type ServerName } from './types.js';
 
@@ -120,48 +121,21 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
   };
 }
 
-let disconnectHandled = false;
-
-/** How long a worker whose IPC channel closed watches for its re-parenting (the runner's death), in ms. */
-const REPARENT_WATCH_MS = 2_000;
-
-/** Resolves `true` as soon as this process's parent is no longer `parentPid`, `false` after {@link REPARENT_WATCH_MS}. */
-async function waitForReparenting(parentPid: number): Promise<boolean> {
-  const deadline = performance.now() + REPARENT_WATCH_MS;
-  while (process.ppid === parentPid) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10).unref());
-  }
-  return true;
-}
-
 /**
- * In a forked worker (an IPC channel to the runner), stops every registry's in-process servers when
- * the channel closes: when Vitest dies without stopping its workers (SIGTERM, SIGKILL), an orphaned
- * worker would otherwise stay alive forever, its event loop held by the listening sockets. Worker
- * threads need nothing: they die with the runner's process.
+ * In a forked worker, once the runner is dead (this worker was re-parented: see `exitWhenRunnerDies`),
+ * stops every registry's in-process servers and exits: when Vitest dies without stopping its workers
+ * (SIGTERM, SIGKILL), an orphaned worker would otherwise stay alive until its test ends, or forever,
+ * its event loop held by the listening sockets. Worker threads need nothing: they die with the
+ * runner's process.
  */
 function stopAllOnDisconnect(): void {
-  if (disconnectHandled || typeof process.send !== 'function') return;
-  disconnectHandled = true;
-  const parentPid = process.ppid;
-  process.once('disconnect', () => {
+  exitWhenRunnerDies(async () => {
     const stops = [...registries].map(([key, registry]) => {
       registries.delete(key);
       return registry.stop().catch((error: unknown) => debugLog(`could not stop the in-process servers of an orphaned worker: ${String(error)}`));
     });
-    // Only when the runner is dead (this worker was re-parented): a worker mid-test can otherwise hang
-    // until its test ends, as Vitest does not handle the IPC disconnect there. It has no one to report
-    // to, so it exits once its servers are closed. A normal shutdown (same parent) is left to Vitest.
-    // The kernel closes a dying runner's end of the channel before it re-parents its children: the
-    // disconnect can come first, so the parent is watched for a moment.
-    void waitForReparenting(parentPid).then((orphaned) => {
-      if (!orphaned) return;
-      void Promise.allSettled(stops).then(() => {
-        debugLog(`orphaned worker pid=${process.pid} exits: its runner is gone`);
-        process.exit(1);
-      });
-    });
+    await Promise.allSettled(stops);
+    debugLog(`orphaned worker pid=${process.pid} exits: its runner is gone`);
   });
 }
 

@@ -21,7 +21,7 @@ process.env.EPHEMERAL_SERVERS_CONFIG = configFile;
 process.env.ES_WATCH_DIR = dir;
 
 function writeConfig(mark, { invalid = false } = {}) {
-  const server = JSON.stringify(join(here, 'watch-server.mjs'));
+  const server = JSON.stringify(join(here, '../contract/watch-server.mjs'));
   const node = JSON.stringify(process.execPath);
   writeFileSync(
     configFile,
