@@ -133,7 +133,7 @@ export async function startRunServers(config: ServersConfig, options: { stateFil
   const readyMs: Record<string, number> = {};
   const record = (started: ReadonlyMap<string, Running>): void => {
     for (const [name, { handle }] of started) {
-      endpoints[name] = handle.get(name);
+      endpoints[name] = handle.getEndpoint(name);
       readyMs[name] = handle.readyMs[name] ?? 0;
     }
   };

@@ -2,13 +2,15 @@ import type { NormalizedSpec } from '../config/normalized.js';
 import type { Scope, ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/index.js';
 import type { Endpoint } from '../endpoint.js';
-import { ServerDeadError, ServerNotFoundError, StopError } from '../errors.js';
+import { ConfigError, EphemeralServersError, ServerDeadError, ServerNotFoundError, StopError, type ConfigIssue } from '../errors.js';
+import { suggestName } from '../config/suggest-name.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { readLogTail } from '../process/log-follower.js';
 import { createOwnedRun, joinRun, type OwnedRun } from '../run/owned-run.js';
 import type { RunPaths } from '../run/run-dir.js';
 import { stopInReverseOrder } from '../run/stop-in-reverse-order.js';
-import { detectWorkerSlot, readState, STATE_ENV } from '../state/index.js';
+import { detectWorkerSlot, readState } from '../state/index.js';
+import { readStateEnv } from '../state/state-path.js';
 import { stateKey, type StateFile } from '../state/schema.js';
 import { startInstance, type StartedInstance } from './start-instance.js';
 
@@ -16,7 +18,7 @@ import { startInstance, type StartedInstance } from './start-instance.js';
 export interface StartServersOptions {
   /**
    * State file of the run to join. Default: `process.env.EPHEMERAL_SERVERS_STATE`; when that is unset
-   * too, a new run is created (run directory, state file, supervisor), owned by the returned handle,
+   * or empty too, a new run is created (run directory, state file, supervisor), owned by the returned handle,
    * and its `stop()` ends it. Its supervisor stops the servers if this process dies by any means,
    * SIGKILL included. A created run exports `EPHEMERAL_SERVERS_STATE` to `process.env` (so spawned
    * servers and child processes inherit it) unless `exportEnv` is `false`.
@@ -26,10 +28,14 @@ export interface StartServersOptions {
   exportEnv?: boolean;
   /** Start only servers of this scope (their dependencies of the other scope must already run). Default: all. */
   scope?: Scope;
-  /** Start only these servers (and nothing else; dependencies must be listed or already running). Default: all. */
+  /**
+   * Start only these servers (and nothing else; dependencies must be listed or already running).
+   * A name that is not in the config is a `ConfigError` (with a "did you mean"). Default: all.
+   */
   only?: readonly string[];
   /**
-   * Worker slot of `worker`-scoped instances (1-based). `run`-scoped ones always use slot 0.
+   * Worker slot of `worker`-scoped instances (1-based; anything else is a `ConfigError`: slot 0 is the
+   * key of the run-scoped instances). `run`-scoped ones always use slot 0.
    * @default the detected slot (`VITEST_POOL_ID`, `JEST_WORKER_ID`, `TEST_PARALLEL_INDEX` + 1), else 1
    */
   slot?: number;
@@ -54,10 +60,11 @@ export interface ServersHandle extends AsyncDisposable {
   /** Per-server time from the start call to ready, in milliseconds (0 for reused ones). */
   readonly readyMs: Readonly<Record<string, number>>;
   /**
-   * Endpoint of a server of this handle.
+   * Endpoint of a server of this handle (from memory: no state file read). The same lookup, name and
+   * errors as the package's `getEndpoint` (see README, "Looking up a server").
    * @throws ServerNotFoundError when the handle has no server of that name.
    */
-  get(name: string): Endpoint;
+  getEndpoint(name: string): Endpoint;
   /**
    * Stops every server this handle started, in reverse dependency order (a server stops before what it
    * depends on; independent ones in parallel), removing each state entry as its server exits; then
@@ -75,14 +82,48 @@ export interface ServersHandle extends AsyncDisposable {
   detach(): Promise<void>;
 }
 
-/** Stops a handle's instances, each after the ones that depend on it (names are unique in a handle). */
+/**
+ * Stops a handle's instances, each after the ones that depend on it (names are unique in a handle).
+ * An error that does not name its server (a system error such as `kill EPERM`) comes back as one that
+ * does, `<name>@<slot>: <message>`, with the original as its `cause`.
+ */
 function stopInstances(instances: readonly StartedInstance[]): Promise<unknown[]> {
   return stopInReverseOrder(
     instances,
     (instance) => instance.spec.name,
     (instance) => instance.spec.dependsOn,
-    (instance) => instance.stop(),
+    (instance) =>
+      instance.stop().catch((error: unknown) => {
+        throw error instanceof EphemeralServersError ? error : new Error(`${instance.key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }),
   );
+}
+
+/**
+ * Checks the options that name servers and slots before anything starts: `slot` is an integer of at
+ * least 1 (slot 0 is the run-scoped instance's key), each `only` entry names a server of the config.
+ * @throws ConfigError naming the option and the bad value (with a "did you mean" for `only`).
+ */
+function checkStartOptions(options: StartServersOptions, names: readonly string[]): void {
+  const issues: ConfigIssue[] = [];
+  const { slot, only } = options;
+  if (slot !== undefined && !(Number.isSafeInteger(slot) && slot >= 1)) {
+    issues.push({
+      path: 'slot',
+      message:
+        `option \`slot\` is ${typeof slot === 'number' ? String(slot) : JSON.stringify(slot)}: it must be an integer of at least 1 (a worker slot; ` +
+        'slot 0 is the run-scoped instance of each server, which `scope: \'run\'` servers get on their own)',
+    });
+  }
+  for (const [index, name] of (only ?? []).entries()) {
+    if (names.includes(name)) continue;
+    const suggestion = suggestName(name, names);
+    issues.push({
+      path: `only[${index}]`,
+      message: `option \`only\` names no server ${JSON.stringify(name)}.${suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`} Servers: ${names.join(', ') || '(none)'}`,
+    });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, dependency: NormalizedSpec, slot: number): Endpoint {
@@ -99,8 +140,8 @@ function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, depen
 
 /**
  * Starts servers: validates the config, then starts every server after its dependencies and
- * independent servers in parallel; each gets a port (see DESIGN.md, "Ports"), passes its readiness
- * probe, and is recorded in the run's state file.
+ * independent servers in parallel; each gets a port (see docs/architecture.md, "Ports: no race by
+ * construction"), passes its readiness probe, and is recorded in the run's state file.
  *
  * A failure stops whatever already started (and removes a run it created) before the promise rejects
  * with the first error.
@@ -112,14 +153,16 @@ function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, depen
  * }));
  * const res = await fetch(`${servers.get('api').url}/health`);
  * ```
- * @throws ConfigError when the config is invalid (every problem listed).
+ * @throws ConfigError when the config is invalid (every problem listed), or `slot` or `only` is (see
+ *   {@link StartServersOptions}), before anything starts.
  * @throws PortInUseError, PortPermissionError, PortExhaustedError, CommandNotFoundError,
  *   ServerExitedError, ReadinessTimeoutError, ServerStartError for the server that failed.
  * @throws StateFileError when the state file to join is missing, corrupt, foreign or newer.
  */
 export async function startServers(config: ServersConfig, options: StartServersOptions = {}): Promise<ServersHandle> {
   const plan = validateConfig(config);
-  const stateFile = options.stateFile ?? process.env[STATE_ENV];
+  checkStartOptions(options, plan.order);
+  const stateFile = options.stateFile || readStateEnv();
   const owned: OwnedRun | undefined = stateFile === undefined ? await createOwnedRun({ exportEnv: options.exportEnv }) : undefined;
   const { run, client } = owned ?? joinRun(stateFile!);
   const endRun = async (): Promise<void> => {
@@ -222,7 +265,7 @@ export async function startServers(config: ServersConfig, options: StartServersO
     run,
     endpoints,
     readyMs,
-    get(name: string): Endpoint {
+    getEndpoint(name: string): Endpoint {
       const endpoint = endpoints[name];
       if (endpoint === undefined) throw new ServerNotFoundError(name, undefined, Object.keys(endpoints), 'this handle');
       return endpoint;

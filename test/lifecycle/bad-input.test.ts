@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CommandNotFoundError,
-  ConfigError,
-  defineServers,
-  PortInUseError,
-  ReadinessTimeoutError,
-  RUN_DIR_PREFIX,
-  ServerExitedError,
-  startServers,
-  type ServersHandle,
-} from '../../src/index.js';
+import { CommandNotFoundError, ConfigError, defineServers, PortInUseError, ReadinessTimeoutError, ServerExitedError, startServers, type ServersHandle } from '../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { isLive, pidsInLog } from '../helpers/processes.js';
 import { closeListeners, listenOn } from '../helpers/sockets.js';
 
@@ -57,6 +48,22 @@ describe('bad input', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
     expect(issues.map((i) => `${i.server}:${i.path}`)).toEqual(expect.arrayContaining(['api:command', 'api:dependsOn[0]', 'web:stopTimeout']));
+  });
+
+  it('rejects a bad `slot` and an `only` naming no server with a ConfigError naming the option and the value, before anything starts', async () => {
+    const config = defineServers({ api: { command: ['node', serverScript, '--port', '{port}'] }, cache: { command: ['node'], scope: 'worker' } });
+    for (const slot of [0, -1, 1.5, Number.NaN]) {
+      const error = await startServers(config, { slot }).then(stopUnexpected, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ code: 'ES_CONFIG_INVALID', issues: [{ path: 'slot' }] });
+      expect((error as Error).message).toContain(`option \`slot\` is ${String(slot)}: it must be an integer of at least 1`);
+    }
+    const error = await startServers(config, { only: ['api', 'cahce', 'zzz'] }).then(stopUnexpected, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['only[1]', 'only[2]']);
+    expect((error as Error).message).toContain('option `only` names no server "cahce". Did you mean "cache"? Servers: api, cache');
+    expect((error as Error).message).toContain('option `only` names no server "zzz". Servers: api, cache');
+    expect(runDirs()).toEqual([]);
   });
 
   it('names a command that does not exist (ENOENT)', async () => {

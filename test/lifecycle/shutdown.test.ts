@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineServers, readState, startServers } from '../../src/index.js';
+import { defineServers, startServers, StopError } from '../../src/index.js';
+import { readState } from '../../src/state/index.js';
 import { isLive, pidsInLog, waitUntilGone } from '../helpers/processes.js';
 
 const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
@@ -66,7 +67,7 @@ describe('shutdown', () => {
     );
     const agent = new Agent({ keepAlive: true });
     await new Promise<void>((resolve, reject) => {
-      request(servers.get('api').url, { agent }, (res) => {
+      request(servers.getEndpoint('api').url, { agent }, (res) => {
         res.resume();
         res.on('end', resolve);
       })
@@ -88,13 +89,18 @@ describe('shutdown', () => {
         close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
       };
     };
-    const servers = await startServers(defineServers({ raw: { app, stopTimeoutMs: 300 } }));
+    // And one whose close() fails: the StopError names it (its line starts with its key), the others still stop.
+    const broken = app();
+    const servers = await startServers(defineServers({ raw: { app, stopTimeoutMs: 300 }, broken: { app: () => ({ ...broken, close: () => Promise.reject(new Error('close failed')) }) } }));
     const client = connect(servers.getEndpoint('raw').port, '127.0.0.1');
     await once(client, 'data');
     const closed = once(client, 'close');
     const startedAt = performance.now();
-    await servers.stop();
+    const error = await servers.stop().then(() => undefined, (e: unknown) => e);
     await closed;
+    broken.server.close();
+    expect(error).toBeInstanceOf(StopError);
+    expect((error as Error).message).toContain('Could not stop 1 server(s):\n  - broken@0: close failed\n');
     const elapsedMs = performance.now() - startedAt;
     console.log(`listen/close app with a held connection closed in ${Math.round(elapsedMs)} ms (stopTimeoutMs 300)`);
     // The guarantee: it does not hang (it did, until the test's timeout, while the socket set stayed empty).
