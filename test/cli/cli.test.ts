@@ -157,11 +157,18 @@ describe('ephemeral-servers run', () => {
     await expectNothingLeft();
   });
 
-  it('a command that does not exist: exit code 127, nothing left', async () => {
+  it('a command that does not exist: exit code 127; one that is not executable: 126; nothing left', async () => {
     await writeConfig();
     const result = await runCli(['run', '--', 'no-such-command-es'], { cwd: dir, env: env() });
     expect(result.code).toBe(127);
     expect(result.stderr).toContain('cannot run `no-such-command-es`: command not found');
+    await expectNothingLeft();
+    // Not executable: 126, as a shell says (no run-scoped server here: nothing to start first).
+    await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify({ w: { command: ['x'], scope: 'worker' } })};\n`);
+    await writeFile(join(dir, 'not-executable.sh'), '#!/bin/sh\necho ran\n', { mode: 0o644 });
+    const notExecutable = await runCli(['run', '--', './not-executable.sh'], { cwd: dir, env: env() });
+    expect({ code: notExecutable.code, stdout: notExecutable.stdout }).toEqual({ code: 126, stdout: '' });
+    expect(notExecutable.stderr).toContain('cannot run `./not-executable.sh`');
     await expectNothingLeft();
   });
 
