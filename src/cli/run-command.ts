@@ -76,6 +76,7 @@ export async function runCommand(command: readonly string[], options: RunCommand
       const stateFile = locateState();
       if (stateFile !== undefined) void stopRecordedServers(stateFile).catch((error: unknown) => reportError(error, stderr));
     };
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- `isTTY` is undefined, not false, on a stream that is not a terminal (Node's types say boolean)
     const progress = startProgress(names, { stream: stderr, tty: stderr.isTTY === true, locateState });
     let owner: RunOwner;
     try {

@@ -34,7 +34,7 @@ function canonicalText(value: unknown, path: readonly object[] = []): string {
     default:
       break;
   }
-  const object = value as object;
+  const object = value;
   // A cycle cannot come out of validateConfig; name it rather than recurse forever.
   if (path.includes(object)) return 'cycle';
   const inner = [...path, object];

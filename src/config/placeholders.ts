@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- `Endpoint` is imported for the TSDoc `{@link Endpoint}` below
 import { formatHostForUrl, type Endpoint } from '../endpoint.js';
 
 /**

@@ -80,6 +80,7 @@ export function runLsof(args: readonly string[]): Promise<string[] | undefined> 
       const code = (error as NodeJS.ErrnoException & { code?: unknown }).code;
       if (code === 'ENOENT') return resolve(undefined);
       if (typeof code === 'number') return resolve(code === 1 ? splitLines(stdout) : undefined);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an Error at run time; @types/node types it `Omit<ExecException, 'code'> & …`, which is not
       reject(error);
     });
   });

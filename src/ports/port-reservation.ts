@@ -13,8 +13,11 @@ import { isProcessAlive, readProcessStartTime } from '../process/process-identit
 export interface PortReservation extends AsyncDisposable {
   /** The reserved TCP port. */
   readonly port: number;
-  /** Gives the port up. Idempotent: later calls return the first call's promise. */
-  release(): Promise<void>;
+  /**
+   * Gives the port up. Idempotent: later calls return the first call's promise. A function property,
+   * not a method: it uses no `this`, so it can be passed on unbound (`release: reservation.release`).
+   */
+  readonly release: () => Promise<void>;
 }
 
 /** Options of {@link reservePort}. */

@@ -88,7 +88,7 @@ async function listenNetServer(server: NetServer, name: string, host: string, po
 export async function startInProcessServer(name: string, app: AppLike, host: string, port: number): Promise<StartedInProcessServer> {
   let server: NetServer | undefined;
   if (app instanceof NetServer) server = app;
-  else if (typeof app === 'function') server = createServer(app as RequestListener);
+  else if (typeof app === 'function') server = createServer(app);
   else if (typeof app === 'object' && app !== null && typeof (app as { callback?: unknown }).callback === 'function') {
     server = createServer((app as { callback(): RequestListener }).callback());
   }

@@ -14,7 +14,9 @@ function lookUpId(server: string, user: string | number, flag: '-u' | '-g'): num
   try {
     output = execFileSync('id', [flag, String(user)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim();
+    // `stderr` is a string (encoding utf8) when `id` ran; a spawn error (ENOENT) has none.
+    const captured = (error as { stderr?: unknown }).stderr;
+    const stderr = (typeof captured === 'string' ? captured : (error as Error).message).trim();
     throw new ServerStartError(server, `\`user\` ${JSON.stringify(user)} names no user this system knows (\`id ${flag} ${user}\`: ${stderr}). Create the user, or fix the server's \`user\` field.`, {
       cause: error,
     });

@@ -143,7 +143,7 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
   };
 
   const timeoutError = (): ReadinessTimeoutError => {
-    const blocking = states.find((state) => !state.passed) ?? (states[0] as ProbeState);
+    const blocking = states.find((state) => !state.passed) ?? states[0]!;
     const target = options.target();
     const inFlightMs = blocking.attemptStartedAt === undefined ? undefined : Math.round(performance.now() - blocking.attemptStartedAt);
     return new ReadinessTimeoutError({

@@ -39,11 +39,11 @@ export function startCli(args: readonly string[], options: { cwd: string; env?: 
   const notify = (): void => {
     for (const waiter of waiters) waiter();
   };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     notify();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     notify();
   });

@@ -15,7 +15,7 @@ describe('output summaries', () => {
   });
 
   it('keeps no last lines when asked for none', () => {
-    const lines = Array.from({ length: 20 }, (_, i) => `${'y'.repeat(i)}`);
+    const lines = Array.from({ length: 20 }, (_, i) => 'y'.repeat(i));
     expect(summarizeOutput(lines, { headLines: 2, tailLines: 0 })).toEqual(['', 'y', '… 18 line(s) …']);
   });
 

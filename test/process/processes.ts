@@ -25,7 +25,7 @@ export async function start(argv: readonly string[], env: Record<string, string>
   child.unref();
   const firstLine = new Promise<string>((resolve, reject) => {
     let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
       if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
     });
