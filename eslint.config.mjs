@@ -69,6 +69,9 @@ export default defineConfig(
       // `if (seen()) return resolve();` in a promise executor or a callback: returning a void expression
       // from a function that itself returns void hides no value.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
+      // `let x;` read by a closure (a signal handler) before its one assignment below: `const` would
+      // make that read a TDZ error.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // `_`-prefixed parameters are the ones an interface makes us accept and we do not use.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },

@@ -278,7 +278,7 @@ export class SetupStepError extends EphemeralServersError {
     super(
       'ES_SETUP_FAILED',
       `Server "${server}": setup[${step}] \`${argv.join(' ')}\` ${how}, so the server was not started.${formatTail(outputTail)}` +
-        `${logPath ? `\n  full log: ${logPath}` : ''}`,
+        (logPath ? `\n  full log: ${logPath}` : ''),
     );
     this.name = 'SetupStepError';
     this.server = server;

@@ -225,7 +225,7 @@ function holdSharedRun(shared: SharedRun, owner: RunOwner): RunOwner {
     })();
     return released;
   };
-  return Object.create(owner as object, {
+  return Object.create(owner, {
     teardown: { value: teardown },
     [Symbol.asyncDispose]: { value: teardown },
   }) as RunOwner;

@@ -10,7 +10,7 @@ type Registry = Map<string, Set<string>>;
 
 function registry(): Registry {
   const holder = globalThis as { [REGISTRY]?: Registry };
-  return (holder[REGISTRY] ??= new Map());
+  return (holder[REGISTRY] ??= new Map<string, Set<string>>());
 }
 
 /** Records that this process used the instance `key` (`<name>@<slot>`) of the run whose state file is `stateFile`. */

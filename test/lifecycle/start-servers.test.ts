@@ -158,7 +158,7 @@ describe('startServers', () => {
   });
 
   it('supports `await using`', async () => {
-    let pid = 0;
+    let pid: number;
     {
       await using servers = await startServers(defineServers({ api: { command: ['node', serverScript, '--port', '{port}'] } }));
       pid = (await readState(servers.run.stateFile)).servers['api@0']!.pid;

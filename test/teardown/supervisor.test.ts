@@ -241,18 +241,18 @@ for (const handle of handles) await handle.stop();
       );
       const children = Array.from({ length: 24 }, (_, index) => {
         const child = spawn(process.execPath, [script, String(index + 1)], { env: { ...sandbox.env(), EPHEMERAL_SERVERS_STATE: owner.run.stateFile }, stdio: ['pipe', 'pipe', 'inherit'] });
-        const lines = createInterface({ input: child.stdout! });
+        const lines = createInterface({ input: child.stdout });
         const ready = new Promise((resolve) => lines.once('line', resolve));
         const line = ready.then(() => new Promise<{ times: number[] }>((resolve) => lines.once('line', (text) => resolve(JSON.parse(text)))));
         return { child, ready, line, exited: new Promise((resolve) => child.once('exit', resolve)) };
       });
       // Every process loaded first, then all start their servers at once: the run's changes contend, not Node's boot.
       await Promise.all(children.map((c) => c.ready));
-      for (const c of children) c.child.stdin!.write('go\n');
+      for (const c of children) c.child.stdin.write('go\n');
       const times = (await Promise.all(children.map((c) => c.line))).flatMap((r) => r.times).sort((a, b) => a - b);
       const state = JSON.parse(readFileSync(owner.run.stateFile, 'utf8')) as { servers: Record<string, unknown> };
       expect(Object.keys(state.servers)).toHaveLength(120);
-      for (const c of children) c.child.stdin!.end('go\n');
+      for (const c of children) c.child.stdin.end('go\n');
       await Promise.all(children.map((c) => c.exited));
       expect(Object.keys((JSON.parse(readFileSync(owner.run.stateFile, 'utf8')) as { servers: object }).servers)).toEqual([]);
       const at = (q: number): string => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);

@@ -30,7 +30,7 @@ export const PROVIDE_KEY = 'ephemeral-servers';
  * ```
  * Unregistered, every name is a `string`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty until a project augments it (declaration merging needs an interface)
 export interface Register {}
 
 /** The registered config (see {@link Register}), else any `ServersConfig`. */
