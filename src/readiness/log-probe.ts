@@ -2,7 +2,7 @@ import type { OutputSource } from './output-source.js';
 import type { CapturedGroups, ProbeAttempt, ProbeResult, ProbeTarget, ReadinessProbe } from './readiness-probe.js';
 
 /** Control sequences (colours, cursor moves) that servers print on a TTY or with FORCE_COLOR. */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching ESC and BEL is the point: they start and end these sequences
 const ANSI_ESCAPE = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
 
 /**

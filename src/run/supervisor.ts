@@ -155,8 +155,11 @@ export class Supervisor {
   /** Applies one request; resolves with its result once a reader of the state file would see the change. */
   handle(conn: SupervisorConnection, message: RequestMessage): Promise<unknown> {
     const handler = this.#handlers[message.op] as Handler<typeof message.op> | undefined;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- `op` comes from another process: one of the protocol's names by type, anything at run time
-    if (handler === undefined) return Promise.reject(new StateChangeError(String(message.op), 'unknown operation (is every process of the run on the same ephemeral-servers version?)'));
+    if (handler === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- `op` comes from another process: one of the protocol's names by type, anything at run time
+      const op = String(message.op);
+      return Promise.reject(new StateChangeError(op, 'unknown operation (is every process of the run on the same ephemeral-servers version?)'));
+    }
     // A run being reaped or shut down takes nothing new: a server spawned now would outlive it.
     if ((message.op === 'spawn' || message.op === 'record') && this.#ending()) return Promise.reject(this.#endingError(message.op));
     return handler(conn, message);
