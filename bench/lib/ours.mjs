@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 import { startRun } from '../../dist/index.js';
 
 export * from '../../dist/index.js';
+// Not public (the state file's reader and the config validator are internal): from the source, which
+// `npm run bench` runs under tsx. Both are stateless, so a second module instance changes nothing.
+export { readState } from '../../src/state/state-file.ts';
+export { validateConfig } from '../../src/config/validate-config.ts';
 export const OUR_VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 /**

@@ -1,4 +1,4 @@
-// Types server names for useServer(), inject('ephemeral-servers') and friends.
+// Types server names for getEndpoint(), inject('ephemeral-servers') and friends.
 import type servers from './servers.config.js';
 
 declare module 'ephemeral-servers/vitest' {

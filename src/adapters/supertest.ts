@@ -4,7 +4,7 @@
  */
 import supertest from 'supertest';
 import type { Endpoint } from '../endpoint.js';
-import { getEndpointSync } from '../state/index.js';
+import { getEndpoint } from '../state/get-endpoint.js';
 
 /** A server name (looked up in the run's state file), an {@link Endpoint}, or a base URL. */
 export type RequestTarget = string | Pick<Endpoint, 'url'>;
@@ -13,11 +13,11 @@ export type RequestTarget = string | Pick<Endpoint, 'url'>;
  * Base URL of a target: an object's `url`; a string containing `://` as given; any other string is a
  * server name, resolved from the run's state file for the current worker slot (the run-scoped
  * instance if the server is run-scoped, else this slot's, which must already be started).
- * @throws ServerNotFoundError, ServerDeadError, StateFileError as `getEndpointSync` does.
+ * @throws ServerNotFoundError, ServerDeadError, StateFileError as `getEndpoint` does.
  * @throws `TypeError` when `target` is neither a string nor an object with a string `url`.
  */
 export function resolveTargetUrl(target: RequestTarget): string {
-  if (typeof target === 'string') return target.includes('://') ? target : getEndpointSync(target).url;
+  if (typeof target === 'string') return target.includes('://') ? target : getEndpoint(target).url;
   if (typeof target === 'object' && target !== null && typeof target.url === 'string') return target.url;
   throw new TypeError(`\`target\` must be a server name, an endpoint or a URL, got ${JSON.stringify(target)}`);
 }

@@ -3,7 +3,7 @@ import type { ServersConfig } from './types.js';
 /**
  * Declares a servers config. Returns `config` unchanged (no validation, no copy): it exists for typing,
  * so editors complete the spec fields and the server names stay literal types, which lets adapters type
- * `inject('api')` / `useServer('api')` by name. Validation happens when the servers start (see
+ * `inject('api')` / `getEndpoint('api')` by name. Validation happens when the servers start (see
  * `validateConfig`), where every problem is reported at once in a `ConfigError`.
  *
  * @example

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createJiti } from 'jiti';
 import { ConfigError } from '../errors.js';
+import { CONFIG_ENV } from './config-env.js';
 import type { ServersConfig } from './types.js';
 
 /** File names looked up, in order, when no config path is given. */
@@ -14,6 +15,8 @@ export const CONFIG_FILE_NAMES = [
   'servers.config.mjs',
   'servers.config.cjs',
 ] as const;
+
+export { CONFIG_ENV };
 
 /** A loaded config and where it came from. */
 export interface LoadedConfig {
@@ -35,6 +38,20 @@ export function findConfigFile(options: { file?: string; cwd?: string } = {}): s
     return path;
   }
   return CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
+}
+
+/**
+ * The servers config file of a runner whose root directory is `root` (see {@link CONFIG_ENV}): `file`
+ * (a `configFile` option), else `$EPHEMERAL_SERVERS_CONFIG`, else the first of {@link CONFIG_FILE_NAMES}
+ * in `root`; a relative path is resolved against `root`. Empty strings count as unset.
+ *
+ * @param env Environment to read. @default process.env
+ * @returns An absolute path, or `undefined` when nothing was given and `root` holds no config file
+ *   (`loadServersConfig` then throws a `ConfigError` naming where it looked).
+ * @throws ConfigError when a given path does not exist.
+ */
+export function resolveConfigFile(root: string, file?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findConfigFile({ file: file || env[CONFIG_ENV] || undefined, cwd: root });
 }
 
 /**

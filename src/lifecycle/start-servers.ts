@@ -151,7 +151,7 @@ function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, depen
  * await using servers = await startServers(defineServers({
  *   api: { command: ['node', 'server.js', '--port', '{port}'], readiness: { type: 'http', path: '/health' } },
  * }));
- * const res = await fetch(`${servers.get('api').url}/health`);
+ * const res = await fetch(`${servers.getEndpoint('api').url}/health`);
  * ```
  * @throws ConfigError when the config is invalid (every problem listed), or `slot` or `only` is (see
  *   {@link StartServersOptions}), before anything starts.

@@ -3,7 +3,7 @@ import { ServerDeadError, ServerNotFoundError, type ExitStatus } from '../errors
 import { readLogTail } from '../process/log-follower.js';
 import { hasProcessEnded } from '../process/process-identity.js';
 import { stateKey, type StateFile } from './schema.js';
-import { readState, readStateSync } from './state-file.js';
+import { readStateSync } from './state-file.js';
 import { recordUsedServer } from './used-servers.js';
 import { resolveStatePath } from './state-path.js';
 import { detectWorkerSlot } from './worker-slot.js';
@@ -20,7 +20,14 @@ export interface GetEndpointOptions {
 }
 
 /**
- * The endpoint of a running server, from the run's state file (read without locking).
+ * The endpoint of a running server, from the run's state file (read synchronously, without locking:
+ * the supervisor replaces it by an atomic rename, so a read sees a whole file). This is the one lookup
+ * of the package: every adapter's `getEndpoint` (and the fixtures' `servers.getEndpoint`) answers the
+ * same question with the same shape and errors (see README, "Looking up a server").
+ *
+ * Synchronous on purpose: the state file is a few kilobytes (a read is well under a millisecond), and a
+ * synchronous lookup works where a promise cannot be awaited (module scope, a Playwright config, a
+ * supertest call chain).
  *
  * @param name Server name, as in the config.
  * @throws {@link ServerNotFoundError} when no such instance is recorded (the message lists the known ones).
@@ -30,15 +37,10 @@ export interface GetEndpointOptions {
  *   `ps`, `kill(pid, 0)` only, so as not to spawn `ps` on every call), for the moment before the
  *   supervisor has recorded an exit (exit status unknown then). The error carries the last lines of
  *   the server's log file, if it has one.
- * @throws `StateFileError` as `readState` does; `RangeError` for an invalid `slot` or slot variable.
+ * @throws `StateFileError` as `readStateSync` does (`missing` outside a run: no `EPHEMERAL_SERVERS_STATE`);
+ *   `RangeError` for an invalid `slot` or slot variable.
  */
-export async function getEndpoint(name: string, options: GetEndpointOptions = {}): Promise<Endpoint> {
-  const path = resolveStatePath(options.stateFile);
-  return findEndpoint(await readState(path), name, options.slot, path);
-}
-
-/** Synchronous {@link getEndpoint}. Same errors. */
-export function getEndpointSync(name: string, options: GetEndpointOptions = {}): Endpoint {
+export function getEndpoint(name: string, options: GetEndpointOptions = {}): Endpoint {
   const path = resolveStatePath(options.stateFile);
   return findEndpoint(readStateSync(path), name, options.slot, path);
 }

@@ -1,6 +1,6 @@
 /** The run's state file: schema, atomic writes, lock-free reads and endpoint discovery. Only the supervisor writes it. */
 export { writeFileAtomicSync } from './atomic-write.js';
-export { findEndpoint, getEndpoint, getEndpointSync, type GetEndpointOptions } from './get-endpoint.js';
+export { findEndpoint, getEndpoint, type GetEndpointOptions } from './get-endpoint.js';
 export { parseStateText } from './parse-state.js';
 export {
   STATE_VERSION,

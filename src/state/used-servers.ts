@@ -1,6 +1,6 @@
 /**
  * The servers this process (or worker thread) has used, by state file: each endpoint handed out by a
- * lookup (`getEndpoint`, `useServer`, supertest's `request('api')`) or a fixture. The test adapters
+ * lookup (`getEndpoint` of any adapter, supertest's `request('api')`) or a fixture. The test adapters
  * check them when a test fails (`findDeadServers`). Kept on `globalThis` under a registered symbol, so
  * every bundle of this package in the process (each subpath's, ESM and CommonJS) shares one registry.
  */

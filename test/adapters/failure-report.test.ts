@@ -35,7 +35,7 @@ describe('the failure report', () => {
     expect(outputs.map((output) => output.key)).toEqual(['b@0']);
     expect(outputs[0]!.lines).toEqual([expect.stringContaining('"GET /during HTTP/1.1" 404')]);
 
-    const pid = (await (await import('../../src/index.js')).readState(stateFile)).servers['a@0']!.pid;
+    const pid = (await (await import('../../src/state/index.js')).readState(stateFile)).servers['a@0']!.pid;
     process.kill(pid, 'SIGKILL');
     // kill(2) returns before the process is gone. Once it is (a test failing on ECONNREFUSED sees it
     // gone), at once: the supervisor's record with the signal is awaited by findDeadServers.

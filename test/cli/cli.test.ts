@@ -146,17 +146,6 @@ describe('ephemeral-servers run', () => {
     await expectNothingLeft();
   });
 
-  it('a server that fails to start: its typed error and code on stderr, exit code 1, nothing left', async () => {
-    await writeConfig({ apiArgs: ['--crash'] });
-    const result = await runCli(['run', '--', ...nodeEval("console.log('command ran')")], { cwd: dir, env: env() });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('Server "api" exited before it was ready (exit code 3)');
-    expect(result.stderr).toContain('fatal: config file missing');
-    expect(result.stderr).toContain('[ES_SERVER_EXITED]');
-    await expectNothingLeft();
-  });
-
   it('a command that does not exist: exit code 127; one that is not executable: 126; nothing left', async () => {
     await writeConfig();
     const result = await runCli(['run', '--', 'no-such-command-es'], { cwd: dir, env: env() });

@@ -4,7 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, readState, startRun, type RunOwner, type ServersConfig } from '../../src/index.js';
+import { ConfigError, startRun, type RunOwner, type ServersConfig } from '../../src/index.js';
+import { readState } from '../../src/state/index.js';
 import { isLive } from '../helpers/processes.js';
 
 const server = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));

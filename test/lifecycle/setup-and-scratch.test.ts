@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOwnedRun } from '../../src/run/owned-run.js';
-import { defineServers, readState, SetupStepError, ServerStartError, startServers, type ServersHandle } from '../../src/index.js';
+import { defineServers, SetupStepError, ServerStartError, startServers, type ServersHandle } from '../../src/index.js';
+import { readState } from '../../src/state/index.js';
 import { isLive, waitUntilGone } from '../helpers/processes.js';
 
 const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
@@ -62,10 +63,10 @@ describe('connection URLs (`url`)', () => {
         },
       }),
     );
-    const cache = servers.get('cache');
+    const cache = servers.getEndpoint('cache');
     expect(cache.url).toBe(`redis://127.0.0.1:${cache.port}/0`);
     expect((await readState(servers.run.stateFile)).servers['cache@0']?.endpoint.url).toBe(cache.url);
-    expect(await get(`${servers.get('api').url}/env`)).toBe(cache.url);
+    expect(await get(`${servers.getEndpoint('api').url}/env`)).toBe(cache.url);
   });
 
   it('brackets an IPv6 {host}, and an http probe with its own url checks a server whose url is not http', async () => {
@@ -79,7 +80,7 @@ describe('connection URLs (`url`)', () => {
         },
       }),
     );
-    const db = servers.get('db');
+    const db = servers.getEndpoint('db');
     expect(db.url).toBe(`postgresql://postgres@[::1]:${db.port}/postgres`);
     expect(db.host).toBe('::1');
   });
@@ -155,7 +156,7 @@ describe('setup steps (`setup`)', () => {
       }),
     );
     const entry = (await readState(servers.run.stateFile)).servers['db@0']!;
-    expect(readFileSync(join(entry.tmpDir!, 'steps-seen-by-server'), 'utf8')).toBe(`one ${servers.get('db').port}\ntwo\n`);
+    expect(readFileSync(join(entry.tmpDir!, 'steps-seen-by-server'), 'utf8')).toBe(`one ${servers.getEndpoint('db').port}\ntwo\n`);
     expect(readFileSync(entry.logPath!, 'utf8')).toContain('first-step-output');
     expect(entry.status).toBe('running');
   });

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineServers, readState, startServers, STATE_ENV, type ServersHandle } from '../../src/index.js';
+import { defineServers, startServers, STATE_ENV, type ServersHandle } from '../../src/index.js';
+import { readState } from '../../src/state/index.js';
 import { isLive } from '../helpers/processes.js';
 
 const serverScript = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
@@ -35,7 +36,7 @@ describe('startServers', () => {
     const servers = await start(
       defineServers({ api: { command: ['node', serverScript, '--port', '{port}', '--name', 'api'], readiness: { type: 'http' } } }),
     );
-    const api = servers.get('api');
+    const api = servers.getEndpoint('api');
     expect(api).toMatchObject({ name: 'api', slot: 0, host: '127.0.0.1' });
     expect(api.url).toBe(`http://127.0.0.1:${api.port}`);
     expect((await get(api.url)).body).toBe('hello from api');
@@ -64,7 +65,7 @@ describe('startServers', () => {
         },
       }),
     );
-    const web = servers.get('web');
+    const web = servers.getEndpoint('web');
     expect(web.port).toBeGreaterThan(0);
     expect((await get(web.url)).status).toBe(200);
   });
@@ -75,21 +76,21 @@ describe('startServers', () => {
       web: { command: ['node', serverScript, '--port', '0', '--announce', '--delay-ms', '200'], port: 0, readiness: /listening on http:\/\/[^:]+:(?<port>\d+)/ },
     });
     const first = await startServers(web, { stateFile: owner.run.stateFile });
-    const firstPort = first.get('web').port;
+    const firstPort = first.getEndpoint('web').port;
     await first.stop();
     // Same name, same slot, same log file: the first instance's "listening" line is already in it.
     const second = await startServers(web, { stateFile: owner.run.stateFile });
     handles.push(second);
-    expect(second.get('web').port).not.toBe(firstPort);
-    expect((await get(second.get('web').url)).status).toBe(200);
+    expect(second.getEndpoint('web').port).not.toBe(firstPort);
+    expect((await get(second.getEndpoint('web').url)).status).toBe(200);
   });
 
   it('serves IPv6 hosts with bracketed URLs', async () => {
     const servers = await start(
       defineServers({ v6: { command: ['node', serverScript, '--port', '{port}', '--host', '{host}'], host: '::1', readiness: 'http' } }),
     );
-    expect(servers.get('v6').url).toMatch(/^http:\/\/\[::1\]:\d+$/);
-    expect((await get(servers.get('v6').url)).status).toBe(200);
+    expect(servers.getEndpoint('v6').url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    expect((await get(servers.getEndpoint('v6').url)).status).toBe(200);
   });
 
   it('starts dependencies first and passes their endpoints through placeholders; inline JavaScript braces stay as written', async () => {
@@ -106,9 +107,9 @@ describe('startServers', () => {
         },
       }),
     );
-    const body = (await get(`${servers.get('api').url}/env`)).body;
-    expect(body).toBe(`${servers.get('db').url}/data`);
-    expect(JSON.parse((await get(`${servers.get('db').url}/x`)).body)).toEqual({ port: servers.get('db').port, path: '/x' });
+    const body = (await get(`${servers.getEndpoint('api').url}/env`)).body;
+    expect(body).toBe(`${servers.getEndpoint('db').url}/data`);
+    expect(JSON.parse((await get(`${servers.getEndpoint('db').url}/x`)).body)).toEqual({ port: servers.getEndpoint('db').port, path: '/x' });
     const state = await readState(servers.run.stateFile);
     expect(state.servers['api@0']?.dependsOn).toEqual(['db@0']);
   });
@@ -132,7 +133,7 @@ describe('startServers', () => {
       }),
     );
     for (const name of ['listener', 'server', 'express']) {
-      expect((await get(servers.get(name).url)).body).toBe(name);
+      expect((await get(servers.getEndpoint(name).url)).body).toBe(name);
     }
     const state = await readState(servers.run.stateFile);
     expect(state.servers['express@0']).toMatchObject({ kind: 'in-process', pid: process.pid });

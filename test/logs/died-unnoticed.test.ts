@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { defineServers, readState, startServers } from '../../src/index.js';
+import { defineServers, startServers } from '../../src/index.js';
+import { readState } from '../../src/state/index.js';
 import { createOwnedRun } from '../../src/run/owned-run.js';
 import { useKeptLogsRoot } from './kept-root.js';
 
@@ -44,7 +45,7 @@ it('keeps nothing of a start that lost its port once and succeeded on the retry'
   try {
     runDir = handle.run.runDir;
     expect(existsSync(marker)).toBe(true); // the first attempt lost its port
-    expect(handle.get('racer').port).toBeGreaterThan(0);
+    expect(handle.getEndpoint('racer').port).toBeGreaterThan(0);
   } finally {
     await handle.stop();
   }

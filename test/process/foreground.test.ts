@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RUN_DIR_PREFIX } from '../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { pidsInLog, waitUntilGone } from '../helpers/processes.js';
 
 const run = promisify(execFile);

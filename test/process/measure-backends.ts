@@ -37,7 +37,8 @@ interface ChildReport {
 
 
 async function measureInChild(starts: number): Promise<ChildReport> {
-  const { startRun, startServers, readStateSync } = await import('../../src/index.js');
+  const { startRun, startServers } = await import('../../src/index.js');
+  const { readStateSync } = await import('../../src/state/index.js');
   const identity = await import('../../src/process/process-identity.js');
   const { findMarkedProcesses } = await import('../../src/process/marked-processes.js');
   const { findPortHolder } = await import('../../src/ports/find-port-holder.js');

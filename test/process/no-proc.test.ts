@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RUN_DIR_PREFIX } from '../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { readProcCommandLine } from '../../src/platform/procfs-processes.js';
 
 const run = promisify(execFile);

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { expect } from 'vitest';
-import { readState, startRun, type RunOwner, type ServersConfig, type StateEntry } from '../../src/index.js';
+import { startRun, type RunOwner, type ServersConfig } from '../../src/index.js';
+import { readState, type StateEntry } from '../../src/state/index.js';
 import { isLive } from '../helpers/processes.js';
 
 /** What a recipe test needs to know about one started server, read from the run's state file. */

@@ -11,7 +11,6 @@ import {
   STATE_ENV,
   STATE_VERSION,
   getEndpoint,
-  getEndpointSync,
   listEntries,
   readState,
   readStateSync,
@@ -157,15 +156,19 @@ describe('readState errors', () => {
 });
 
 describe('getEndpoint', () => {
-  async function getBoth(name: string, options: Parameters<typeof getEndpoint>[1]): Promise<unknown> {
-    const sync = getEndpointSync(name, options);
-    expect(await getEndpoint(name, options)).toEqual(sync);
-    return sync;
+  /** The error `lookUp` throws (the lookup is synchronous). */
+  function thrownBy(lookUp: () => unknown): unknown {
+    try {
+      lookUp();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('the lookup did not throw');
   }
 
   it('finds an explicit slot', async () => {
     const stateFile = await newStateFile(makeStateEntry('api', 0, 41_000), makeStateEntry('db', 2, 41_002));
-    expect(await getBoth('db', { stateFile, slot: 2 })).toEqual({
+    expect(getEndpoint('db', { stateFile, slot: 2 })).toEqual({
       name: 'db',
       slot: 2,
       host: '127.0.0.1',
@@ -177,42 +180,42 @@ describe('getEndpoint', () => {
   it('prefers the run-scoped instance, else the current worker slot', async () => {
     const stateFile = await newStateFile(makeStateEntry('api', 0, 41_000), makeStateEntry('api', 3, 41_003), makeStateEntry('db', 3, 41_013));
     vi.stubEnv('VITEST_POOL_ID', '3');
-    expect(await getBoth('api', { stateFile })).toMatchObject({ slot: 0, port: 41_000 });
-    expect(await getBoth('db', { stateFile })).toMatchObject({ slot: 3, port: 41_013 });
+    expect(getEndpoint('api', { stateFile })).toMatchObject({ slot: 0, port: 41_000 });
+    expect(getEndpoint('db', { stateFile })).toMatchObject({ slot: 3, port: 41_013 });
   });
 
   it('uses EPHEMERAL_SERVERS_STATE by default', async () => {
     vi.stubEnv(STATE_ENV, await newStateFile(makeStateEntry('api', 0, 41_000)));
-    expect(await getBoth('api', {})).toMatchObject({ port: 41_000 });
+    expect(getEndpoint('api', {})).toMatchObject({ port: 41_000 });
   });
 
   it('throws ServerNotFoundError listing the known instances', async () => {
     const stateFile = await newStateFile(makeStateEntry('api', 0), makeStateEntry('db', 1));
     vi.stubEnv('VITEST_POOL_ID', '2');
     for (const [name, slot] of [['web', undefined], ['db', undefined], ['api', 4]] as const) {
-      const error = await getEndpoint(name, { stateFile, slot }).catch((caught: unknown) => caught);
+      const error = thrownBy(() => getEndpoint(name, { stateFile, slot }));
       expect(error).toBeInstanceOf(ServerNotFoundError);
       expect(error).toMatchObject({ code: 'ES_SERVER_NOT_FOUND', server: name });
       expect((error as Error).message).toMatch(/Known: api@0, db@1/);
-      expect(() => getEndpointSync(name, { stateFile, slot })).toThrow(ServerNotFoundError);
     }
   });
 
   it('throws ServerDeadError with the exit status of a dead entry', async () => {
     const stateFile = await newStateFile({ ...makeStateEntry('api'), status: 'dead', exit: { code: null, signal: 'SIGKILL' } });
-    const error = await getEndpoint('api', { stateFile }).catch((caught: unknown) => caught);
+    const error = thrownBy(() => getEndpoint('api', { stateFile }));
     expect(error).toBeInstanceOf(ServerDeadError);
     expect(error).toMatchObject({ code: 'ES_SERVER_DEAD', exit: { code: null, signal: 'SIGKILL' }, outputTail: [] });
-    expect(() => getEndpointSync('api', { stateFile })).toThrow(/died while the tests were using it \(signal SIGKILL\)/);
+    expect(() => getEndpoint('api', { stateFile })).toThrow(/died while the tests were using it \(signal SIGKILL\)/);
   });
 
   it('rejects an invalid slot', async () => {
     const stateFile = await newStateFile(makeStateEntry('api'));
-    await expect(getEndpoint('api', { stateFile, slot: -1 })).rejects.toThrow(RangeError);
+    expect(() => getEndpoint('api', { stateFile, slot: -1 })).toThrow(RangeError);
   });
 
   it('passes state file errors through', async () => {
-    await expect(getEndpoint('api', { stateFile: join(await makeTempDir(), 'state.json') })).rejects.toMatchObject({ problem: 'missing' });
+    const stateFile = join(await makeTempDir(), 'state.json');
+    expect(thrownBy(() => getEndpoint('api', { stateFile }))).toMatchObject({ problem: 'missing' });
   });
 });
 
@@ -265,7 +268,7 @@ describe('the supervisor, the one writer of the state file', () => {
     await client.request('record', { key: 'db@2', entry: db });
     const state = await readBoth(run.stateFile);
     expect(state.servers).toEqual({ 'api@0': api, 'db@2': db });
-    expect(getEndpointSync('db', { stateFile: run.stateFile, slot: 2 })).toEqual(db.endpoint);
+    expect(getEndpoint('db', { stateFile: run.stateFile, slot: 2 })).toEqual(db.endpoint);
     expect(await client.request('state', {})).toEqual(state);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RUN_DIR_PREFIX } from '../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { isLive } from '../helpers/processes.js';
 
 /** `--import` value that runs TypeScript fixtures from any cwd. */

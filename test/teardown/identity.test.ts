@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StopError, stopRecordedServers, sweepStaleRuns } from '../../src/index.js';
+import { StopError, sweepStaleRuns } from '../../src/index.js';
+import { stopRecordedServers } from '../../src/run/owned-run.js';
 import { RUN_MARKER_ENV, SERVER_MARKER_ENV } from '../../src/process/marked-processes.js';
 import { readProcessStartTime } from '../../src/process/process-identity.js';
 import { createOwnedRun, type OwnedRun } from '../../src/run/owned-run.js';

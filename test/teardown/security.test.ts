@@ -1,7 +1,8 @@
 import { chown, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineServers, readState, startRun, StateFileError, type RunOwner } from '../../src/index.js';
+import { defineServers, startRun, StateFileError, type RunOwner } from '../../src/index.js';
+import { readState } from '../../src/state/index.js';
 import { fixture } from './helpers.js';
 
 let owner: RunOwner | undefined;

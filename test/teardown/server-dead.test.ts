@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineServers, getEndpoint, getEndpointSync, readState, readStateSync, ServerDeadError, startRun, STATE_ENV, type RunOwner } from '../../src/index.js';
+import { defineServers, getEndpoint, ServerDeadError, startRun, STATE_ENV, type RunOwner } from '../../src/index.js';
+import { readState, readStateSync } from '../../src/state/index.js';
 import { fixture, Sandbox, TSX_LOADER, waitFor } from './helpers.js';
 
 let sandbox: Sandbox;
@@ -23,10 +24,10 @@ describe('a server that dies mid-run', () => {
       return current?.status === 'dead' ? current : undefined;
     });
     expect(entry.exit).toEqual({ code: 7, signal: null });
-    const error = await getEndpoint('api', { stateFile }).catch((caught: unknown) => caught);
+    const error = await Promise.resolve().then(() => getEndpoint('api', { stateFile })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServerDeadError);
     expect(error).toMatchObject({ code: 'ES_SERVER_DEAD', exit: { code: 7, signal: null }, outputTail: ['ready', 'fatal: boom'] });
-    expect(() => getEndpointSync('api', { stateFile })).toThrow(/"api" \(slot 0\) died at .* while the tests were using it \(exit code 7\)[\s\S]*fatal: boom[\s\S]*full log: [\s\S]*What to do: /);
+    expect(() => getEndpoint('api', { stateFile })).toThrow(/"api" \(slot 0\) died at .* while the tests were using it \(exit code 7\)[\s\S]*fatal: boom[\s\S]*full log: [\s\S]*What to do: /);
     await owner.teardown();
   });
 
@@ -37,13 +38,13 @@ describe('a server that dies mid-run', () => {
     const worker = sandbox.spawnNode(['--import', TSX_LOADER, fixture('hand-over.ts')], { ...sandbox.env(), [STATE_ENV]: stateFile });
     expect((await worker.exited).code, worker.output()).toBe(0);
     const entry = (await readState(stateFile)).servers['lone@1']!;
-    expect(getEndpointSync('lone', { stateFile, slot: 1 }).port).toBe(entry.endpoint.port);
+    expect(getEndpoint('lone', { stateFile, slot: 1 }).port).toBe(entry.endpoint.port);
     process.kill(entry.pid, 'SIGKILL');
     // The supervisor, its parent, records the exit status at once; a reader that comes first still sees
     // the dead pid (through /proc) and throws ServerDeadError without the status.
     const error = await waitFor('the exit status to be recorded', () => {
       try {
-        getEndpointSync('lone', { stateFile, slot: 1 });
+        getEndpoint('lone', { stateFile, slot: 1 });
         return undefined;
       } catch (caught) {
         return (caught as ServerDeadError).exit === undefined ? undefined : caught;

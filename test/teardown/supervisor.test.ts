@@ -112,7 +112,7 @@ describe('the run supervisor', () => {
   it('a corrupted or deleted state file is rewritten from memory', async () => {
     const owner = await startOwner();
     corrupt(owner.ready.stateFile);
-    const endpoint = await waitForAsync('the state file to be rewritten', () => getEndpoint('a', { stateFile: owner.ready.stateFile }).catch(() => undefined), 5000);
+    const endpoint = await waitForAsync('the state file to be rewritten', async () => Promise.resolve().then(() => getEndpoint('a', { stateFile: owner.ready.stateFile })).catch(() => undefined), 5000);
     expect(endpoint.port).toBeGreaterThan(0);
     rmSync(owner.ready.stateFile);
     await waitFor('the deleted state file to be rewritten', () => readJsonIfThere<{ servers: object }>(owner.ready.stateFile), 5000);
@@ -145,8 +145,8 @@ describe('the run supervisor', () => {
     expect(owner.pids().filter(isLive)).toEqual(owner.pids());
     const started = await owner.ask<{ pid: number }>('start x 2');
     expect(isLive(started.pid)).toBe(true);
-    expect(await getEndpoint('x', { stateFile: owner.ready.stateFile, slot: 2 })).toMatchObject({ name: 'x', slot: 2 });
-    expect(await getEndpoint('a', { stateFile: owner.ready.stateFile })).toMatchObject({ name: 'a' });
+    expect(getEndpoint('x', { stateFile: owner.ready.stateFile, slot: 2 })).toMatchObject({ name: 'x', slot: 2 });
+    expect(getEndpoint('a', { stateFile: owner.ready.stateFile })).toMatchObject({ name: 'a' });
     const pids = owner.pids();
     expect(pids).toContain(started.pid);
     const ownerKilledAt = performance.now();
@@ -162,7 +162,7 @@ describe('the run supervisor', () => {
     const [wPid] = pidsInLog(owner.files.pids, 'w');
     const killedAt = performance.now();
     process.kill(wPid!, 'SIGKILL');
-    const lookUp = (): Promise<unknown> => getEndpoint('w', { stateFile: owner.ready.stateFile, slot: 1 }).then(() => undefined, (caught: unknown) => caught);
+    const lookUp = (): Promise<unknown> => Promise.resolve().then(() => getEndpoint('w', { stateFile: owner.ready.stateFile, slot: 1 })).then(() => undefined, (caught: unknown) => caught);
     // Readers see a dead pid at once; the supervisor, its parent, records the exit status a moment later.
     await waitForAsync('getEndpoint to say w is dead', lookUp, 5000);
     const deadMs = performance.now() - killedAt;
@@ -183,7 +183,7 @@ describe('the run supervisor', () => {
     const [xPid] = pidsInLog(owner.files.pids, 'x');
     sandbox.track(xPid!);
     expect(await timeUntilGone([xPid!], performance.now(), 5000)).toMatchObject({ live: [] });
-    await waitForAsync('its entry to go', () => getEndpoint('x', { stateFile: owner.ready.stateFile, slot: 3 }).then(() => undefined, (caught: unknown) => caught), 5000);
+    await waitForAsync('its entry to go', () => Promise.resolve().then(() => getEndpoint('x', { stateFile: owner.ready.stateFile, slot: 3 })).then(() => undefined, (caught: unknown) => caught), 5000);
     expect(await owner.ask('teardown')).toEqual({ ok: true });
   });
 });
@@ -222,7 +222,7 @@ describe('many processes on one run', () => {
       const script = join(sandbox.dir, 'five.mjs');
       writeFileSync(
         script,
-        `import { startServers, readState } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+        `import { startServers } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
 const config = Object.fromEntries([1, 2, 3, 4, 5].map((i) => ['s' + i, { app: () => (q, r) => r.end(String(i)), scope: 'worker' }]));
 const slot = Number(process.argv[2]);
 process.stdout.write('ready\\n');

@@ -1,5 +1,5 @@
-import { appendFileSync } from 'node:fs';
-import { readState, type Endpoint } from 'ephemeral-servers';
+import { appendFileSync, readFileSync } from 'node:fs';
+import type { Endpoint } from 'ephemeral-servers';
 import { withServers } from 'ephemeral-servers/vitest';
 import { test as base, expect, inject } from 'vitest';
 import servers from '../servers.config.js';
@@ -13,7 +13,8 @@ export { expect };
  * entries (and the run's) are exactly the servers it uses, running. Returns the pids it lists.
  */
 export async function expectStateMatches(slot: number, mine: Endpoint[]): Promise<number[]> {
-  const state = await readState(inject('ephemeral-servers').stateFile);
+  // The state file is plain JSON any tool may read (replaced by an atomic rename: a read sees a whole file).
+  const state = JSON.parse(readFileSync(inject('ephemeral-servers').stateFile, 'utf8')) as { servers: Record<string, { pid: number; status: string; endpoint: Endpoint }> };
   // Every recorded process is alive (another slot's server may still be `starting`: it is recorded
   // as soon as it is spawned, so that nothing can escape the teardown).
   for (const entry of Object.values(state.servers)) expect(() => process.kill(entry.pid, 0)).not.toThrow();

@@ -1,5 +1,5 @@
 import { request } from 'ephemeral-servers/supertest';
-import { useServer } from 'ephemeral-servers/vitest';
+import { getEndpoint } from 'ephemeral-servers/vitest';
 import { inject } from 'vitest';
 import { expect, expectStateMatches, report, test } from './fixtures.js';
 
@@ -22,7 +22,7 @@ export function definePagesTests(file: number): void {
   test('python (run-scoped) is the same endpoint in every worker', async ({ python }) => {
     expect(python.slot).toBe(0);
     expect(inject('ephemeral-servers').endpoints.python).toEqual(python);
-    expect(useServer('python')).toEqual(python);
+    expect(getEndpoint('python')).toEqual(python);
     await request('python').get('/shared.txt').expect(200, 'served by python\n');
   });
 

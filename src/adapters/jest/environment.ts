@@ -19,7 +19,7 @@ import { stateKey } from '../../state/schema.js';
 import { readState } from '../../state/state-file.js';
 import { resolveStatePath } from '../../state/state-path.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
-import { resolveConfigFile } from './config-file.js';
+import { resolveConfigFile } from '../../config/load-config.js';
 import { ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
 import { formatServerOutput, markTestStart, reportFailedTest, type TestStart } from '../failure-report.js';
 import { exitWhenRunnerDies } from '../orphaned-worker.js';
@@ -94,7 +94,7 @@ function jestWorkerSlot(): number {
  * live in the worker process and stop with the test file. Two slots never share an instance.
  *
  * The test file then sees every endpoint (the `run`-scoped ones and its slot's `worker`-scoped ones),
- * by server name: through `getServer(name)` / `getServers()` from `ephemeral-servers/jest`, or the
+ * by server name: through `getEndpoint(name)` from `ephemeral-servers/jest`, or the
  * global `servers` (a frozen object).
  *
  * A worker process (`jest-worker`'s forked child) whose runner dies without stopping it (SIGKILL of

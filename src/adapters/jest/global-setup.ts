@@ -11,7 +11,7 @@
  * ```
  */
 import { startRun } from '../../lifecycle/start-run.js';
-import { resolveConfigFile } from './config-file.js';
+import { resolveConfigFile } from '../../config/load-config.js';
 import { CONFIG_ENV } from './constants.js';
 import { getRunSlot, setRunSlot } from './owner-slot.js';
 import { stopJestRun } from './stop-jest-run.js';

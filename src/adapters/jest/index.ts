@@ -14,69 +14,57 @@ import { ServerNotFoundError } from '../../errors.js';
 import type * as Core from '../../index.js';
 import { ENDPOINTS_KEY, type GlobalWithEndpoints } from './constants.js';
 
-export { CONFIG_ENV, ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
+export { ENDPOINTS_KEY, SERVERS_GLOBAL } from './constants.js';
 export type { Endpoint } from '../../endpoint.js';
 
 /**
- * Every endpoint this test file can use, by server name: the `run`-scoped servers and this worker
- * slot's (`JEST_WORKER_ID`) `worker`-scoped ones. Under `ephemeral-servers/jest/environment` it is the
- * same frozen object as the global `servers`; under any other test environment it is read from the
- * run's state file (see {@link getServer}).
- *
- * @throws StateFileError when falling back to the state file and it is missing (no global setup),
- *   corrupt, foreign or newer, as `readStateSync`.
- */
-export function getServers(): Readonly<Record<string, Endpoint>> {
-  const exposed = (globalThis as GlobalWithEndpoints)[ENDPOINTS_KEY];
-  if (exposed !== undefined) return exposed;
-  const core = loadCore();
-  const slot = jestWorkerSlot(core);
-  const endpoints: Record<string, Endpoint> = {};
-  for (const entry of Object.values(core.readStateSync().servers)) {
-    if (entry.status === 'running' && (entry.endpoint.slot === 0 || entry.endpoint.slot === slot)) endpoints[entry.endpoint.name] = { ...entry.endpoint };
-  }
-  return Object.freeze(endpoints);
-}
-
-/**
  * The endpoint of server `name` for this test file: the `run`-scoped instance, or this worker slot's
- * (`JEST_WORKER_ID`) instance of a `worker`-scoped server.
+ * (`JEST_WORKER_ID`) instance of a `worker`-scoped server. The package's one lookup (`getEndpoint` of
+ * `ephemeral-servers`: same name, same synchronous shape, same errors), made cheap for Jest, which
+ * evaluates this module again in every test file.
  *
- * Under `ephemeral-servers/jest/environment` it reads what the environment exposed. Under any other
- * test environment (`jsdom`, `node`) it reads the run's state file (`EPHEMERAL_SERVERS_STATE`, set by
- * the global setup), which lists the `run`-scoped servers, and the `worker`-scoped ones only once
- * some test file of this slot started them under our environment.
+ * Under `ephemeral-servers/jest/environment` it reads what the environment exposed (the same frozen
+ * objects as the global `servers`). Under any other test environment (`jsdom`, `node`) it reads the
+ * run's state file (`EPHEMERAL_SERVERS_STATE`, set by the global setup), which lists the `run`-scoped
+ * servers, and the `worker`-scoped ones only once some test file of this slot started them under our
+ * environment.
  *
  * @example
  * ```ts
- * import { getServer } from 'ephemeral-servers/jest';
+ * import { getEndpoint } from 'ephemeral-servers/jest';
  * test('health', async () => {
- *   const res = await fetch(`${getServer('api').url}/health`);
+ *   const res = await fetch(`${getEndpoint('api').url}/health`);
  *   expect(res.status).toBe(200);
  * });
  * ```
  * @throws ServerNotFoundError when there is no such server (the message lists the known ones).
- * @throws StateFileError, ServerDeadError when falling back to the state file, as `getEndpointSync`
- *   (the slot being `JEST_WORKER_ID`'s).
+ * @throws StateFileError, ServerDeadError when falling back to the state file, as the root
+ *   `getEndpoint` (the slot being `JEST_WORKER_ID`'s).
  */
-export function getServer(name: string): Endpoint {
+export function getEndpoint(name: string): Endpoint {
   const exposed = (globalThis as GlobalWithEndpoints)[ENDPOINTS_KEY];
-  if (exposed === undefined) {
-    const core = loadCore();
-    const runScoped = core.readStateSync().servers[core.stateKey(name, 0)] !== undefined;
-    return core.getEndpointSync(name, { slot: runScoped ? 0 : jestWorkerSlot(core) });
-  }
+  if (exposed === undefined) return getEndpointFromStateFile(name);
   const endpoint = exposed[name];
   if (endpoint === undefined) throw new ServerNotFoundError(name, undefined, Object.keys(exposed), 'the Jest test environment');
   return endpoint;
 }
 
+/**
+ * The fallback of {@link getEndpoint}: the run-scoped instance, else this `JEST_WORKER_ID`'s (not the
+ * root lookup's default slot: a Jest run from a Vitest worker inherits `VITEST_POOL_ID`).
+ */
+function getEndpointFromStateFile(name: string): Endpoint {
+  const core = loadCore();
+  try {
+    return core.getEndpoint(name, { slot: 0 });
+  } catch (error) {
+    const workerId = process.env.JEST_WORKER_ID;
+    if (!(error instanceof core.ServerNotFoundError) || workerId === undefined || workerId === '') throw error;
+    return core.getEndpoint(name, { slot: Number(workerId) });
+  }
+}
+
 /** The core API, through Node's `require` (this package's CommonJS build), bypassing Jest's registry. */
 function loadCore(): typeof Core {
   return createRequire(import.meta.url)('ephemeral-servers') as typeof Core;
-}
-
-/** This test's Jest worker slot: `JEST_WORKER_ID` only (a Jest run from a Vitest worker inherits `VITEST_POOL_ID`). */
-function jestWorkerSlot(core: typeof Core): number | undefined {
-  return core.detectWorkerSlot({ JEST_WORKER_ID: process.env.JEST_WORKER_ID });
 }

@@ -1,7 +1,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlaywrightTestConfig } from '@playwright/test';
-import { validateConfig, type Endpoint, type NormalizedSpec, type ServersConfig } from '../../index.js';
+import type { NormalizedSpec } from '../../config/normalized.js';
+import type { ServersConfig } from '../../config/types.js';
+import { validateConfig } from '../../config/validate-config.js';
+import type { Endpoint } from '../../endpoint.js';
+import { ConfigError, ServerNotFoundError, type ConfigIssue } from '../../errors.js';
 import { expandUrlTemplate } from '../../config/placeholders.js';
 import { encodePayload, portEnvOf, readyPattern, type LaunchPayload } from './launch-payload.js';
 import { allocatePortsSync, PORTS_ENV, readHandoff, type PortHandoff } from './port-handoff.js';
@@ -34,8 +38,8 @@ export interface WebServers {
   /** Where each server will listen, by name: the same in the runner and in every worker. */
   endpoints: Readonly<Record<string, Endpoint>>;
   /**
-   * Base URL of a server, for `use.baseURL`.
-   * @throws TypeError when `name` is not one of these servers.
+   * Base URL of a server, for `use.baseURL`: `endpoints[name].url`.
+   * @throws ServerNotFoundError when `name` is not one of these servers (the message lists them).
    */
   url(name: string): string;
 }
@@ -48,16 +52,15 @@ function launcherPath(moduleUrl: string = import.meta.url): string {
   return join(dirname(fileURLToPath(moduleUrl)), 'playwright-launcher.js');
 }
 
-function checkSpec(spec: NormalizedSpec): string[] {
-  const problems: string[] = [];
+/** Why a server cannot be a `webServer` entry, as config issues naming it and the field. */
+function checkSpec(name: string, spec: NormalizedSpec): ConfigIssue[] {
   if (spec.kind !== 'command') {
-    problems.push('is an in-process server: Playwright runs `webServer` entries as processes. Start it from a worker fixture (`workerServersFixture`) instead.');
-    return problems;
+    return [{ server: name, path: 'app', message: 'is an in-process server: Playwright runs `webServer` entries as processes. Start it from a worker fixture (`workerServersFixture`) instead.' }];
   }
   if (spec.readiness.some((probe) => probe.type === 'custom')) {
-    problems.push('has a custom readiness function, which cannot be handed to the process Playwright starts. Use an http, tcp or log probe.');
+    return [{ server: name, path: 'readiness', message: 'has a custom readiness function, which cannot be handed to the process Playwright starts. Use an http, tcp or log probe.' }];
   }
-  return problems;
+  return [];
 }
 
 /**
@@ -78,9 +81,11 @@ function checkSpec(spec: NormalizedSpec): string[] {
  * `EPHEMERAL_SERVERS_PW_PORT_<NAME>`, read by workers); and it stops the server when Playwright stops
  * it, when the runner is signalled, and when the runner dies (its stdin closes), SIGKILL included.
  *
- * @throws ConfigError when the config is invalid.
- * @throws TypeError when a selected server cannot be a `webServer` (in-process, a custom probe, a
- *   dependency outside the selection), listing every problem; or when a worker finds no ports from its runner.
+ * @throws ConfigError when the config is invalid; when a selected server cannot be a `webServer`
+ *   (in-process, a custom probe, a dependency outside the selection) or `only` names an unknown server,
+ *   with every problem as an issue naming the server and the field; when a worker finds no ports from
+ *   its runner; when a server's `host` is not an address of this machine.
+ * @throws PortExhaustedError when a port cannot be allocated for another reason (see `allocatePortsSync`).
  */
 export function defineWebServers(config: ServersConfig, options: DefineWebServersOptions = {}): WebServers {
   const plan = validateConfig(config);
@@ -89,29 +94,37 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
     options.only === undefined ? plan.specs.get(name)!.scope === 'run' && plan.specs.get(name)!.kind === 'command' : options.only.includes(name),
   );
   const unknown = (options.only ?? []).filter((name) => !plan.specs.has(name));
-  const problems = unknown.map((name) => `\`only\` names "${name}", which is not in the config (known: ${[...plan.specs.keys()].join(', ')}).`);
+  const issues: ConfigIssue[] = unknown.map((name) => ({
+    path: 'only',
+    message: `defineWebServers's \`only\` names "${name}", which is not in the config (known: ${[...plan.specs.keys()].join(', ')}). Fix the name, or add the server to the config.`,
+  }));
   for (const name of names) {
     const spec = plan.specs.get(name)!;
-    problems.push(...checkSpec(spec).map((problem) => `Server "${name}" ${problem}`));
+    issues.push(...checkSpec(name, spec));
     for (const dependency of spec.dependsOn) {
-      if (!names.includes(dependency)) problems.push(`Server "${name}" depends on "${dependency}", which is not among the webServer entries: add it to \`only\`.`);
+      if (!names.includes(dependency)) issues.push({ server: name, path: 'dependsOn', message: `depends on "${dependency}", which is not among the webServer entries: add it to defineWebServers's \`only\`.` });
     }
   }
-  if (problems.length > 0) throw new TypeError(`Cannot turn these servers into Playwright webServer entries:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (issues.length > 0) throw new ConfigError(issues);
 
   const handoff: PortHandoff = readHandoff(env) ?? { pid: process.pid, servers: {} };
   const missing = names.filter((name) => handoff.servers[name] === undefined);
   if (missing.length > 0) {
     // A worker never allocates: its ports would not be the ones the runner started the servers on.
     if (env.TEST_WORKER_INDEX !== undefined) {
-      throw new TypeError(
-        `Playwright worker found no port for ${missing.join(', ')} in \`${PORTS_ENV}\`: the runner evaluated a different config. ` +
-          'Call defineWebServers() at the top level of playwright.config, with the same servers, so the runner allocates them.',
+      throw new ConfigError(
+        missing.map((name) => ({
+          server: name,
+          path: '',
+          message:
+            `a Playwright worker found no port for it in \`${PORTS_ENV}\`: the runner evaluated a different config. ` +
+            'Call defineWebServers() at the top level of playwright.config, with the same servers, so the runner allocates them.',
+        })),
       );
     }
     // Only the ports to allocate: a fixed one is the spec's, an announced one (`port: 0`) the server's.
     const toAllocate = missing.filter((name) => plan.specs.get(name)!.port.mode === 'auto');
-    const allocated = allocatePortsSync(toAllocate.map((name) => plan.specs.get(name)!.host));
+    const allocated = allocatePortsSync(toAllocate.map((name) => ({ name, host: plan.specs.get(name)!.host })));
     for (const name of missing) {
       const spec = plan.specs.get(name)!;
       const port = spec.port.mode === 'fixed' ? spec.port.port : spec.port.mode === 'auto' ? allocated[toAllocate.indexOf(name)]! : 0;
@@ -164,7 +177,7 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
     endpoints,
     url(name: string): string {
       const endpoint = endpoints[name];
-      if (endpoint === undefined) throw new TypeError(`No webServer "${name}"; these are: ${names.join(', ') || '(none)'}.`);
+      if (endpoint === undefined) throw new ServerNotFoundError(name, undefined, names, 'the webServer entries of defineWebServers');
       return endpoint.url;
     },
   };

@@ -49,7 +49,7 @@ function specFor(payload: LaunchPayload, port: number | undefined): ServerSpec {
 }
 
 async function launch(payload: LaunchPayload): Promise<ServersHandle> {
-  const start = (port: number | undefined): Promise<ServersHandle> => startServers({ [payload.name]: specFor(payload, port) }, { exportEnv: false, slot: 0 });
+  const start = (port: number | undefined): Promise<ServersHandle> => startServers({ [payload.name]: specFor(payload, port) }, { exportEnv: false });
   if (payload.preferredPort === undefined) return start(undefined);
   try {
     return await start(payload.preferredPort);
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
-  const endpoint = handle.get(payload.name);
+  const endpoint = handle.getEndpoint(payload.name);
   process.stdout.write(`${readyLine(payload.name, endpoint.port, endpoint.url)}\n`);
 }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expandUrlTemplate } from '../../config/placeholders.js';
 import type { Endpoint } from '../../endpoint.js';
+import { ConfigError, PortExhaustedError } from '../../errors.js';
 import { portEnvOf } from './launch-payload.js';
 
 /**
@@ -26,7 +27,8 @@ export function readHandoff(env: NodeJS.ProcessEnv = process.env): PortHandoff |
   try {
     parsed = JSON.parse(text) as PortHandoff;
   } catch (error) {
-    throw new TypeError(`\`${PORTS_ENV}\` is not JSON (${(error as Error).message}); unset it, it belongs to ephemeral-servers.`, { cause: error });
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new ConfigError([{ path: '', message: `\`${PORTS_ENV}\` in the environment is not JSON (${error.message}): unset it, it belongs to ephemeral-servers (the Playwright runner sets it).` }]);
   }
   // A value left in the environment by an outer, unrelated run is not ours.
   return parsed.pid === process.pid || parsed.pid === process.ppid ? parsed : undefined;
@@ -47,33 +49,51 @@ export function webServerEndpoints(env: NodeJS.ProcessEnv = process.env): Record
   return endpoints;
 }
 
+/** Bind errors that mean the host is not an address of this machine (a config problem), not a lack of ports. */
+const NOT_LOCAL_CODES = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAFNOSUPPORT']);
+
 /**
- * Free ports, one per request, allocated synchronously (a Playwright config is evaluated
+ * Free ports, one per server, allocated synchronously (a Playwright config is evaluated
  * synchronously): a short-lived child process binds every requested host on port 0 at once (so the
  * ports are distinct), prints the ports and exits. The window between this and the server binding
  * the port is the one Playwright's own `webServer` start takes; ephemeral ports are handed out in
  * sequence by the kernel, so a collision needs another process to bind that very port meanwhile.
+ * Costs one `node` start (see docs/playwright.md for figures).
  *
- * @param hosts One host per port wanted.
- * @throws Error when the child cannot bind (the host does not exist on this machine).
+ * @param servers One entry per port wanted: the server's name (for errors) and host.
+ * @throws ConfigError naming the server and its `host` when the host is not an address of this
+ *   machine (EADDRNOTAVAIL, ENOTFOUND, EAI_AGAIN, EAFNOSUPPORT).
+ * @throws PortExhaustedError naming the server for any other bind error (EMFILE, …), with its code.
  */
-export function allocatePortsSync(hosts: readonly string[]): number[] {
-  if (hosts.length === 0) return [];
+export function allocatePortsSync(servers: readonly { name: string; host: string }[]): number[] {
+  if (servers.length === 0) return [];
   const script = `
 const net = require('node:net');
 const hosts = JSON.parse(process.argv[1]);
-Promise.all(hosts.map((host) => new Promise((resolve, reject) => {
+Promise.all(hosts.map((host, index) => new Promise((resolve, reject) => {
   const server = net.createServer();
-  server.once('error', reject);
+  server.once('error', (error) => reject({ index, code: error.code, message: error.message }));
   server.listen(0, host, () => resolve(server));
 }))).then((servers) => {
   process.stdout.write(JSON.stringify(servers.map((server) => server.address().port)));
   for (const server of servers) server.close();
-}, (error) => { process.stderr.write(String(error && error.message)); process.exit(1); });`;
+}, (failure) => { process.stdout.write(JSON.stringify(failure)); process.exit(1); });`;
+  const hosts = servers.map((server) => server.host);
+  let output: string;
   try {
-    return JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify(hosts)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as number[];
+    output = execFileSync(process.execPath, ['-e', script, JSON.stringify(hosts)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`Could not allocate ports on ${hosts.join(', ')}: ${stderr || (error as Error).message}`, { cause: error });
+    const stdout = (error as { stdout?: unknown }).stdout;
+    // No failure report on stdout: the child did not run (spawn error), which is not ours to explain.
+    if (typeof stdout !== 'string' || !stdout.startsWith('{')) throw error;
+    const failure = JSON.parse(stdout) as { index: number; code?: string; message: string };
+    const { name, host } = servers[failure.index]!;
+    if (failure.code !== undefined && NOT_LOCAL_CODES.has(failure.code)) {
+      throw new ConfigError([
+        { server: name, path: 'host', message: `${JSON.stringify(host)} is not an address of this machine (${failure.message}). Use 127.0.0.1, ::1, localhost or the address of a local interface.` },
+      ]);
+    }
+    throw new PortExhaustedError(name, 1, `binding port 0 on ${host} for its webServer entry failed: ${failure.message}`);
   }
+  return JSON.parse(output) as number[];
 }

@@ -1,17 +1,14 @@
 import type { TestInfo, WorkerInfo } from '@playwright/test';
-import {
-  loadServersConfig,
-  readState,
-  startServers,
-  STATE_ENV,
-  ServerNotFoundError,
-  StateFileError,
-  type Endpoint,
-  type ServersConfig,
-} from '../../index.js';
+import { dirname } from 'node:path';
+import { loadServersConfig, resolveConfigFile } from '../../config/load-config.js';
+import type { ServersConfig } from '../../config/types.js';
+import type { Endpoint } from '../../endpoint.js';
+import { ServerNotFoundError, StateFileError } from '../../errors.js';
+import { startServers } from '../../lifecycle/start-servers.js';
+import { readState } from '../../state/state-file.js';
+import { STATE_ENV } from '../../state/state-path.js';
 import { stateKey } from '../../state/schema.js';
 import { deadServersError, formatServerOutput, markTestStart, reportFailedTest } from '../failure-report.js';
-import { CONFIG_ENV } from './global-setup.js';
 import { webServerEndpoints } from './port-handoff.js';
 
 /** The servers a Playwright worker sees: its own `worker`-scoped instances and the run's. */
@@ -22,19 +19,39 @@ export interface WorkerServers {
   endpoints: Readonly<Record<string, Endpoint>>;
   /**
    * Endpoint of a server: of `endpoints`, else a webServer of `defineWebServers` (its launcher's port).
+   * The package's one lookup (`getEndpoint`, see README "Looking up a server"), on the fixture.
    * @throws ServerNotFoundError when there is no server of that name (the message lists the known ones).
    */
-  get(name: string): Endpoint;
+  getEndpoint(name: string): Endpoint;
 }
 
 /** Options of {@link workerServersFixture}. */
 export interface WorkerServersOptions {
-  /** The servers config. Default: the file the global setup loaded (`EPHEMERAL_SERVERS_CONFIG`), or `configFile`. */
+  /** The servers config. @default loaded from `configFile` */
   config?: ServersConfig;
-  /** Servers config file, when the global setup was given a config object. Relative to the current directory. */
+  /**
+   * Servers config file, absolute or relative to the Playwright config's directory (the rule of
+   * `CONFIG_ENV`, see the root package): needed when the global setup was given a config object.
+   * @default `$EPHEMERAL_SERVERS_CONFIG` (the file the global setup loaded, absolute)
+   */
   configFile?: string;
   /** Worker-scoped servers to start. @default every worker-scoped server of the config */
   only?: readonly string[];
+}
+
+/** The fixture's value: `endpoints` first, then the webServers of `defineWebServers` (at the port its launcher reported). */
+function workerServers(slot: number, endpoints: Record<string, Endpoint>, webServers: Record<string, Endpoint>): WorkerServers {
+  return {
+    slot,
+    endpoints,
+    getEndpoint(name: string): Endpoint {
+      const endpoint = endpoints[name] ?? webServers[name];
+      if (endpoint === undefined) {
+        throw new ServerNotFoundError(name, slot, [...Object.keys(endpoints), ...Object.keys(webServers)], 'the worker fixture (the run, this slot, and the webServers of defineWebServers)');
+      }
+      return endpoint;
+    },
+  };
 }
 
 type WorkerFixtureFunction = (args: object, use: (servers: WorkerServers) => Promise<void>, workerInfo: WorkerInfo) => Promise<void>;
@@ -58,6 +75,13 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
   // destructuring pattern (`{}`: none), not a plain name.
   const fixture: WorkerFixtureFunction = async ({}, use, workerInfo) => {
     const stateFile = process.env[STATE_ENV];
+    const slot = workerInfo.parallelIndex + 1;
+    const webServers = webServerEndpoints();
+    if ((stateFile === undefined || stateFile === '') && Object.keys(webServers).length > 0) {
+      // The global setup created no run: every server of the config is a webServer.
+      await use(workerServers(slot, {}, webServers));
+      return;
+    }
     if (stateFile === undefined || stateFile === '') {
       throw new StateFileError(
         'missing',
@@ -65,9 +89,8 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
         `No run for the worker servers: ${STATE_ENV} is not set. Add \`globalSetup: 'ephemeral-servers/playwright'\` to playwright.config (or your own createGlobalSetup()).`,
       );
     }
-    const configFile = options.configFile ?? process.env[CONFIG_ENV];
-    const config = options.config ?? (await loadServersConfig({ file: configFile })).config;
-    const slot = workerInfo.parallelIndex + 1;
+    const root = workerInfo.config.configFile ? dirname(workerInfo.config.configFile) : workerInfo.config.rootDir;
+    const config = options.config ?? (await loadServersConfig({ file: resolveConfigFile(root, options.configFile), cwd: root })).config;
     const handle = await startServers(config, { stateFile, scope: 'worker', slot, reuse: true, only: options.only, exportEnv: false });
     try {
       await handle.detach();
@@ -76,19 +99,7 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
         if (entry.slot === 0 && entry.status === 'running') endpoints[entry.name] = entry.endpoint;
       }
       Object.assign(endpoints, handle.endpoints);
-      const webServers = webServerEndpoints();
-      await use({
-        slot,
-        endpoints,
-        get(name: string): Endpoint {
-          // Else a server defineWebServers handed to Playwright's webServer (at the port its launcher reported).
-          const endpoint = endpoints[name] ?? webServers[name];
-          if (endpoint === undefined) {
-            throw new ServerNotFoundError(name, slot, [...Object.keys(endpoints), ...Object.keys(webServers)], 'the worker fixture (the run, this slot, and the webServers of defineWebServers)');
-          }
-          return endpoint;
-        },
-      });
+      await use(workerServers(slot, endpoints, webServers));
     } finally {
       // After detach() this stops the in-process servers only; command servers belong to the run.
       await handle.stop();

@@ -30,7 +30,7 @@ export type ServerFixtures<C extends ServersConfig> = { [K in Exclude<keyof Serv
 };
 
 /**
- * When a test fails: every server this worker used (through a fixture, `useServer` or supertest by name)
+ * When a test fails: every server this worker used (through a fixture, `getEndpoint` or supertest by name)
  * that has died is added to the failure as a `ServerDeadError` (its slot, exit status, when it died, its
  * output, its kept log), and what each other one wrote during the test is recorded as a test artifact
  * (`recordArtifact`, type `ephemeral-servers:output`) and printed to the test's stderr. The run's logs
@@ -113,7 +113,7 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
     }
     fixtures[name] = [
       async ({ servers }: { servers: WorkerServers<C> }, use: (value: Endpoint) => Promise<void>) => {
-        const endpoint = await servers.get(name as ServerName<C>);
+        const endpoint = await servers.start(name as ServerName<C>);
         recordUsedServer(servers.stateFile, stateKey(name, endpoint.slot));
         await use(endpoint);
       },

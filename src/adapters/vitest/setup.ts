@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { loadServersConfig } from '../../config/load-config.js';
+import { loadServersConfig, resolveConfigFile } from '../../config/load-config.js';
 import type { ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
 import type { ReloadResult } from '../../lifecycle/run-servers.js';
@@ -13,13 +13,11 @@ import { readState } from '../../state/index.js';
 import { debugLog } from './debug.js';
 import { PROVIDE_KEY, type ProvidedServers, type ReloadErrorInfo } from './types.js';
 
-/** Environment variable naming the servers config file (absolute, or relative to the Vitest root). */
-export const CONFIG_ENV = 'EPHEMERAL_SERVERS_CONFIG';
-
 /** Options of {@link createGlobalSetup}. */
 export interface VitestGlobalSetupOptions {
   /**
-   * Path of the servers config file, absolute or relative to the Vitest project root.
+   * Path of the servers config file, absolute or relative to the Vitest project root (the rule of
+   * `CONFIG_ENV`, see the root package). Takes precedence over `$EPHEMERAL_SERVERS_CONFIG`.
    * @default `process.env.EPHEMERAL_SERVERS_CONFIG`, else the first `servers.config.{ts,mts,cts,js,mjs,cjs}` in the project root
    */
   configFile?: string;
@@ -170,7 +168,7 @@ export function createGlobalSetup(options: VitestGlobalSetupOptions = {}): Vites
     const startedAt = performance.now();
     const owner = await startRun({
       config: options.config,
-      configFile: options.config === undefined ? (options.configFile ?? (process.env[CONFIG_ENV] || undefined)) : undefined,
+      configFile: options.config === undefined ? resolveConfigFile(project.config.root, options.configFile) : undefined,
       cwd: project.config.root,
       share: true,
     });

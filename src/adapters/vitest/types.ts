@@ -18,7 +18,7 @@ export const PROVIDE_KEY = 'ephemeral-servers';
 
 /**
  * Registry of your servers config, for typed names. Augment it once (in a `.d.ts` or any file the
- * TypeScript project includes) and `useServer`, `inject('ephemeral-servers')` and `request` complete
+ * TypeScript project includes) and `getEndpoint`, `inject('ephemeral-servers')` and `request` complete
  * your server names:
  *
  * @example

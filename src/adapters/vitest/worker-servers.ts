@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { inject } from 'vitest';
 import type { ServerSpec, ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
-import { ConfigError, ServerNotFoundError, StopError } from '../../errors.js';
+import { ConfigError, ServerNotFoundError, StateFileError, StopError, SupervisorUnreachableError } from '../../errors.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
 import { getEndpoint, readState, resolveStatePath, stateKey } from '../../state/index.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
@@ -12,7 +12,7 @@ import { PROVIDE_KEY, type ProvidedServers, type ReloadErrorInfo, type ServerNam
 
 /**
  * The servers of one worker slot, as the `servers` fixture gives them. Worker-scoped servers start
- * lazily, on the first `get`; run-scoped ones are read from the run's state file.
+ * lazily, on the first `start` (or their own fixture); run-scoped ones are read from the run's state file.
  */
 export interface WorkerServers<C extends ServersConfig = ServersConfig> {
   /** Worker slot of this worker (1-based, from `VITEST_POOL_ID`; 1 outside a pool). */
@@ -20,14 +20,25 @@ export interface WorkerServers<C extends ServersConfig = ServersConfig> {
   /** The run's state file. */
   readonly stateFile: string;
   /**
-   * Endpoint of a server for this slot. A `worker`-scoped server (and its `worker`-scoped
-   * dependencies) starts the first time it is asked for in this worker; a command server already
-   * recorded for this slot by an earlier test file is reused after checking it is alive and the same
-   * process (pid + start time). A `run`-scoped one is read from the state file.
+   * Endpoint of a server for this slot, from the state file: the run-scoped instance, or this slot's
+   * instance of a `worker`-scoped one, which must be started already (by its fixture, by
+   * {@link WorkerServers.start}, or by an earlier test file of the slot). The package's one lookup
+   * (`getEndpoint`, see README "Looking up a server"), on the fixture.
+   * @throws ServerNotFoundError when `name` is not in the config, or no such instance runs.
+   * @throws ServerDeadError when it is recorded as dead.
+   */
+  getEndpoint(name: ServerName<C>): Endpoint;
+  /**
+   * Starts a server for this slot, unless it runs, and gives its endpoint: what a server's own fixture
+   * does, for a name that cannot be a fixture (see `serverFixtures`) or is chosen at run time. A
+   * `worker`-scoped server (and its `worker`-scoped dependencies) starts the first time it is asked
+   * for in this worker; a command server already recorded for this slot by an earlier test file is
+   * reused after checking it is alive and the same process (pid + start time). A `run`-scoped one is
+   * read from the state file (the global setup started it).
    * @throws ServerNotFoundError when `name` is not in the config (or a run-scoped server is not running).
    * @throws the start errors of `startServers` (`ServerExitedError`, `ReadinessTimeoutError`, …).
    */
-  get<N extends ServerName<C>>(name: N): Promise<Endpoint>;
+  start(name: ServerName<C>): Promise<Endpoint>;
 }
 
 /**
@@ -69,24 +80,28 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
   const pending = new Map<string, Promise<Endpoint>>();
   const handles: ServersHandle[] = [];
 
-  const get = (name: string): Promise<Endpoint> => {
+  const notInConfig = (name: string): ServerNotFoundError => new ServerNotFoundError(name, slot, Object.keys(config), 'the servers config given to the fixtures');
+  const lookUp = (name: string): Endpoint => {
     const spec = config[name];
-    if (spec === undefined) {
-      return Promise.reject(new ServerNotFoundError(name, slot, Object.keys(config), 'the servers config given to the fixtures'));
-    }
-    if (spec.scope !== 'worker') return getEndpoint(name, { stateFile, slot: 0 });
+    if (spec === undefined) throw notInConfig(name);
+    return getEndpoint(name, { stateFile, slot: spec.scope === 'worker' ? slot : 0 });
+  };
+  const start = (name: string): Promise<Endpoint> => {
+    const spec = config[name];
+    if (spec === undefined) return Promise.reject(notInConfig(name));
+    if (spec.scope !== 'worker') return Promise.resolve().then(() => lookUp(name));
     let promise = pending.get(name);
     if (promise === undefined) {
       promise = (async () => {
         for (const dependency of spec.dependsOn ?? []) {
-          if (config[dependency]?.scope === 'worker') await get(dependency);
+          if (config[dependency]?.scope === 'worker') await start(dependency);
         }
         const startedAt = performance.now();
         const handle = await startServers(config, { stateFile, scope: 'worker', only: [name], slot, reuse: true, exportEnv: false });
         handles.push(handle);
         // Command servers outlive this worker: the run owner stops them. In-process ones stop with it.
         await handle.detach();
-        const endpoint = handle.get(name);
+        const endpoint = handle.getEndpoint(name);
         if (isDebugEnabled()) {
           const reused = handle.readyMs[name] === 0;
           const ms = (performance.now() - startedAt).toFixed(1);
@@ -103,7 +118,7 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
   };
 
   return {
-    servers: { slot, stateFile, get: get as WorkerServers['get'] },
+    servers: { slot, stateFile, getEndpoint: lookUp, start },
     users: 0,
     async stop() {
       const startedAt = performance.now();
@@ -113,9 +128,14 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
       }
       pending.clear();
       // With `isolate: false` workers outlive the run owner's teardown (Vitest tears the global setup
-      // down before it stops its pool), so the state file may be gone: the servers are closed anyway,
-      // and there is no entry left to remove.
-      if (errors.length > 0 && existsSync(stateFile)) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
+      // down before it stops its pool), so the run may be gone: the servers are closed anyway, and
+      // there is no entry left to remove, hence no supervisor to ask. Only that is expected; any other
+      // error (EMFILE, a server's close failing, a bug) is reported.
+      const runGone = !existsSync(stateFile);
+      const unexpected = errors
+        .flatMap((error) => (error instanceof StopError ? error.errors : [error]))
+        .filter((error) => !(runGone && (error instanceof SupervisorUnreachableError || (error instanceof StateFileError && error.problem === 'missing'))));
+      if (unexpected.length > 0) throw new StopError(unexpected);
       debugLog(`worker slot ${slot} pid=${process.pid} stopped its in-process servers in ${(performance.now() - startedAt).toFixed(1)} ms`);
     },
   };
@@ -166,7 +186,7 @@ export function acquireWorkerServers<C extends ServersConfig>(config: C): Worker
     stopAllOnDisconnect();
   }
   registry.users++;
-  return registry.servers as WorkerServers<C>;
+  return registry.servers;
 }
 
 /** Drops a reference taken by {@link acquireWorkerServers}. */

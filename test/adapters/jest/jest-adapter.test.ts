@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RUN_DIR_PREFIX } from '../../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../../src/run/run-dir.js';
 import { pidsInLog, waitUntilGone } from '../../helpers/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -86,22 +86,21 @@ async function expectServersGone(pidFile: string, names: string[]): Promise<void
 }
 
 describe('ephemeral-servers/jest', () => {
-  it('takes the config file from createGlobalSetup over EPHEMERAL_SERVERS_CONFIG, and getServer reads the state file under another environment', async () => {
+  it('takes the config file from createGlobalSetup over EPHEMERAL_SERVERS_CONFIG, and getEndpoint reads the state file under another environment', async () => {
     const project = createProject();
     const files = {
       'jest.config.cjs': jestConfig({ globalSetup: '<rootDir>/setup.cjs', globalTeardown: dist('jest-global-teardown.cjs'), testEnvironment: 'node' }),
       'setup.cjs': `module.exports = require(${JSON.stringify(dist('jest-global-setup.cjs'))}).createGlobalSetup({ configFile: 'e2e/servers.mjs' });\n`,
       'e2e/servers.mjs': serversConfig(project.pidFile, { shared: { scope: 'run' }, api: { scope: 'worker' } }),
       'plain.test.cjs': `
-        const { getServer, getServers } = require(${JSON.stringify(dist('jest.cjs'))});
+        const { getEndpoint } = require(${JSON.stringify(dist('jest.cjs'))});
         test('run-scoped servers through the state file', async () => {
-          const shared = getServer('shared');
+          const shared = getEndpoint('shared');
           expect(shared.slot).toBe(0);
           expect(await (await fetch(shared.url)).text()).toBe('hello from shared');
           // The worker-scoped one is started by our environment only, which this project does not use.
-          expect(Object.keys(getServers())).toEqual(['shared']);
           expect(globalThis.servers).toBeUndefined();
-          expect(() => getServer('api')).toThrow(expect.objectContaining({ code: 'ES_SERVER_NOT_FOUND' }));
+          expect(() => getEndpoint('api')).toThrow(expect.objectContaining({ code: 'ES_SERVER_NOT_FOUND' }));
         });
       `,
     };
@@ -124,11 +123,11 @@ describe('ephemeral-servers/jest', () => {
         ['a', 'b'].map((file) => [
           `${file}.test.cjs`,
           `
-          const { getServer } = require(${JSON.stringify(dist('jest.cjs'))});
+          const { getEndpoint } = require(${JSON.stringify(dist('jest.cjs'))});
           test('worker-scoped server from the same file', async () => {
             expect(process.env.EPHEMERAL_SERVERS_CONFIG).toBe(${JSON.stringify(join(project.dir, 'e2e/servers.mjs'))});
-            expect(getServer('api').slot).toBe(Number(process.env.JEST_WORKER_ID));
-            expect(await (await fetch(getServer('api').url)).text()).toBe('hello from api');
+            expect(getEndpoint('api').slot).toBe(Number(process.env.JEST_WORKER_ID));
+            expect(await (await fetch(getEndpoint('api').url)).text()).toBe('hello from api');
           });
         `,
         ]),
@@ -152,10 +151,10 @@ describe('ephemeral-servers/jest', () => {
       }),
       'servers.config.mjs': serversConfig(project.pidFile, { shared: { scope: 'run' } }),
       'esm.test.mjs': `
-        import { getServer, getServers } from ${JSON.stringify(dist('jest.js'))};
+        import { getEndpoint } from ${JSON.stringify(dist('jest.js'))};
         test('run-scoped server', async () => {
-          expect(getServers().shared).toEqual(getServer('shared'));
-          expect(await (await fetch(getServer('shared').url)).text()).toBe('hello from shared');
+          expect(getEndpoint('shared')).toMatchObject({ name: 'shared', slot: 0 });
+          expect(await (await fetch(getEndpoint('shared').url)).text()).toBe('hello from shared');
         });
       `,
     });

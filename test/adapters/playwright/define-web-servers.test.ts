@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
 import { PORTS_ENV, defineWebServers } from '../../../src/adapters/playwright/index.js';
 import { decodePayload, portEnvOf, readyLine } from '../../../src/adapters/playwright/launch-payload.js';
 import { quoteForShell } from '../../../src/adapters/playwright/shell-quote.js';
@@ -53,13 +54,14 @@ describe('defineWebServers', () => {
     });
     const match = first.webServer[1]!.wait!.stdout!.exec(`noise\n${readyLine('web', 4321, 'http://127.0.0.1:4321')}\n`);
     expect(match?.groups).toEqual({ EPHEMERAL_SERVERS_PW_PORT_WEB: '4321' });
-    expect(() => first.url('nope')).toThrow('No webServer "nope"; these are: api, web.');
+    expect(() => first.url('nope')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND', server: 'nope' }));
+    expect(() => first.url('nope')).toThrow('No server "nope" in the webServer entries of defineWebServers. Known: api, web.');
   });
 
   it('a worker without its runner\'s ports fails with what to do', () => {
-    expect(() => defineWebServers({ api: { command: command('api') } }, { env: { TEST_WORKER_INDEX: '0' } })).toThrow(
-      /Playwright worker found no port for api .*Call defineWebServers\(\) at the top level of playwright.config/,
-    );
+    const attempt = () => defineWebServers({ api: { command: command('api') } }, { env: { TEST_WORKER_INDEX: '0' } });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/server "api": a Playwright worker found no port for it .*Call defineWebServers\(\) at the top level of playwright.config/);
   });
 
   it('rejects, all at once, what cannot be handed to the launcher', () => {
@@ -72,10 +74,10 @@ describe('defineWebServers', () => {
         },
         { only: ['mem', 'custom', 'dependent', 'ghost'], env: {} },
       );
-    expect(attempt).toThrow(TypeError);
-    expect(attempt).toThrow(/only. names "ghost"/);
-    expect(attempt).toThrow(/"mem" is an in-process server/);
-    expect(attempt).toThrow(/"custom" has a custom readiness function/);
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/field `only`: .*only. names "ghost"/);
+    expect(attempt).toThrow(/server "mem", field `app`: is an in-process server/);
+    expect(attempt).toThrow(/server "custom", field `readiness`: has a custom readiness function/);
   });
 
   it('takes what the launcher can run: an announced port, any stop signal, setup steps; a log pattern survives the handoff', () => {
@@ -88,6 +90,24 @@ describe('defineWebServers', () => {
     const payload = decodePayload(web.webServer[0]!.command.split(' ')[3]!);
     expect(payload.preferredPort).toBeUndefined();
     expect(payload.spec.readiness).toEqual(/port (?<port>\d+)/i);
+  });
+
+  it("hands an http probe's statuses to the launcher, whose startServers probes with them", () => {
+    const readiness = { type: 'http' as const, path: '/missing', statuses: [404], insecure: true };
+    const web = defineWebServers({ api: { command: command('api'), readiness } }, { env: {} });
+    expect(decodePayload(web.webServer[0]!.command.split(' ')[3]!).spec.readiness).toEqual(readiness);
+  });
+
+  it('names the field of a dependency left out of the webServer entries', () => {
+    const attempt = () => defineWebServers({ api: { command: command('api') }, web: { command: command('web'), dependsOn: ['api'] } }, { only: ['web'], env: {} });
+    expect(attempt).toThrow(/server "web", field `dependsOn`: depends on "api", which is not among the webServer entries: add it to defineWebServers's `only`/);
+  });
+
+  it('a host that is not an address of this machine is a ConfigError naming the server and `host`', () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a local interface.
+    const attempt = () => defineWebServers({ api: { command: command('api'), host: '192.0.2.1' } }, { env: {} });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/server "api", field `host`: "192.0.2.1" is not an address of this machine \(listen EADDRNOTAVAIL/);
   });
 
   it('quotes for the shell Playwright runs the command with', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RUN_DIR_PREFIX } from '../../../src/index.js';
+import { RUN_DIR_PREFIX } from '../../../src/run/run-dir.js';
 import { isLive, pidsInLog, waitUntilGone } from '../../helpers/processes.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

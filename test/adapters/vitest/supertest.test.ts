@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('ephemeral-servers/supertest', () => {
   it('binds supertest to a server by name, endpoint or URL', async () => {
     expect(process.env[STATE_ENV]).toBe(servers.run.stateFile);
-    const api = servers.get('api');
+    const api = servers.getEndpoint('api');
     await request('api').get('/hello').expect(200, 'hello');
     await request(api).get('/hello').expect(200, 'hello');
     await request(api.url).get('/hello').expect(200, 'hello');

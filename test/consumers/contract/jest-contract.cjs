@@ -6,15 +6,14 @@ const { visitServers } = require('./visit.cjs');
 
 /**
  * Defines the contract test in the calling test file.
- * @param {{ getServer: (name: string) => object, getServers: () => Record<string, object>, file: string }} jestApi
+ * @param {{ getEndpoint: (name: string) => object, file: string }} jestApi
  */
-module.exports = function defineJestContract({ getServer, getServers, file }) {
+module.exports = function defineJestContract({ getEndpoint, file }) {
   test('sees the run-scoped servers and its own slot\'s worker-scoped ones', async () => {
-    const endpoints = getServers();
-    expect(globalThis.servers).toBe(endpoints);
+    const endpoints = globalThis.servers;
     expect(Object.isFrozen(endpoints)).toBe(true);
-    expect(getServer('api')).toBe(endpoints.api);
-    expect(() => getServer('missing')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND' }));
+    expect(getEndpoint('api')).toBe(endpoints.api);
+    expect(() => getEndpoint('missing')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND' }));
     await visitServers({ file, slot: Number(process.env.JEST_WORKER_ID), endpoints });
   });
 };

@@ -22,10 +22,10 @@ export function defineWorkerTests(prefix: string): void {
       expect(await web.text()).toBe('hello from web');
 
       expect(servers.slot).toBe(testInfo.parallelIndex + 1);
-      const api = servers.get('api');
+      const api = servers.getEndpoint('api');
       expect(api.slot).toBe(servers.slot);
       expect(await (await request.get(api.url)).text()).toBe('hello from api');
-      const mem = servers.get('mem');
+      const mem = servers.getEndpoint('mem');
       expect(await (await request.get(mem.url)).text()).toBe(`mem in ${process.pid}`);
       record({ slot: servers.slot, api: api.port, mem: mem.port, baseURL });
       if (process.env.ES_TEST_BLOCK_FILE) {

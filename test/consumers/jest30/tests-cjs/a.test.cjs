@@ -1,2 +1,2 @@
-const { getServer, getServers } = require('ephemeral-servers/jest');
-require('../../contract/jest-contract.cjs')({ getServer, getServers, file: __filename });
+const { getEndpoint } = require('ephemeral-servers/jest');
+require('../../contract/jest-contract.cjs')({ getEndpoint, file: __filename });

@@ -9,7 +9,7 @@ const test = base.extend<{ serverReport: void }, { servers: WorkerServers }>({
   serverReport: serverReportFixture(),
 });
 
-test('1 passes', async ({ servers }) => scenario.passing(servers.get('steady'), 1));
-test('2 victim dies', async ({ servers }) => scenario.victimDies(servers.get('victim')));
-test('3 live fails', async ({ servers }) => scenario.liveFails(servers.get('steady')));
-test('4 passes', async ({ servers }) => scenario.passing(servers.get('steady'), 4));
+test('1 passes', async ({ servers }) => scenario.passing(servers.getEndpoint('steady'), 1));
+test('2 victim dies', async ({ servers }) => scenario.victimDies(servers.getEndpoint('victim')));
+test('3 live fails', async ({ servers }) => scenario.liveFails(servers.getEndpoint('steady')));
+test('4 passes', async ({ servers }) => scenario.passing(servers.getEndpoint('steady'), 4));

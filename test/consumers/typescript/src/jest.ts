@@ -1,14 +1,13 @@
 // The Jest adapter, from an ES module (dist/jest*.d.ts).
-import { getServer, getServers, CONFIG_ENV, ENDPOINTS_KEY, SERVERS_GLOBAL, type Endpoint } from 'ephemeral-servers/jest';
+import { getEndpoint, ENDPOINTS_KEY, SERVERS_GLOBAL, type Endpoint } from 'ephemeral-servers/jest';
+import { CONFIG_ENV } from 'ephemeral-servers';
 import EphemeralServersEnvironment, { EphemeralServersEnvironment as NamedEnvironment } from 'ephemeral-servers/jest/environment';
 import globalSetup, { createGlobalSetup, type JestGlobalSetup, type JestGlobalSetupOptions } from 'ephemeral-servers/jest/global-setup';
 import globalTeardown from 'ephemeral-servers/jest/global-teardown';
 import { TestEnvironment } from 'jest-environment-node';
 
-const api: Endpoint = getServer('api');
-const all: Readonly<Record<string, Endpoint>> = getServers();
-// @ts-expect-error: endpoints are read-only
-all['api'] = api;
+const api: Endpoint = getEndpoint('api');
+void api;
 const names: string[] = [CONFIG_ENV, SERVERS_GLOBAL, String(ENDPOINTS_KEY)];
 
 const options: JestGlobalSetupOptions = { configFile: 'e2e/servers.config.ts' };

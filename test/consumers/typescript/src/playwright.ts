@@ -25,7 +25,7 @@ const port: number = web.endpoints['web']!.port;
 export const test = base.extend<{ apiUrl: string }, { servers: WorkerServers }>({
   servers: workerServersFixture({ only: ['api'] }),
   apiUrl: async ({ servers }, use) => {
-    const api: Endpoint = servers.get('api');
+    const api: Endpoint = servers.getEndpoint('api');
     const slot: number = servers.slot;
     await use(`${api.url}?slot=${slot}&web=${port}`);
   },

@@ -1,6 +1,6 @@
 // The Vitest adapter (dist/vitest*.d.ts).
 import { test as base } from 'vitest';
-import { withServers, useServer, PROVIDE_KEY, type ServerFixtureValues } from 'ephemeral-servers/vitest';
+import { withServers, getEndpoint, PROVIDE_KEY, type ServerFixtureValues } from 'ephemeral-servers/vitest';
 import setup, { createGlobalSetup, type VitestGlobalSetup } from 'ephemeral-servers/vitest/setup';
 import { defineServers, type Endpoint } from 'ephemeral-servers';
 
@@ -17,6 +17,11 @@ test('fixtures are typed', ({ api }) => {
 export const values: keyof ServerFixtureValues<typeof servers> = 'api';
 export const setups: VitestGlobalSetup[] = [setup, createGlobalSetup({ configFile: 'servers.config.ts' })];
 export const key: string = PROVIDE_KEY;
-export const lookup: () => Endpoint = () => useServer('search');
+export const lookup: () => Endpoint = () => getEndpoint('search');
+test('the servers fixture: a sync lookup, an async start', async ({ servers }) => {
+  const started: Endpoint = await servers.start('api');
+  const looked: Endpoint = servers.getEndpoint('api');
+  return void [started.url, looked.url];
+});
 // @ts-expect-error: a server name the config does not have
 test('unknown fixture', ({ nope }) => void nope);

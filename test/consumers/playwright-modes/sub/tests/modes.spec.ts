@@ -6,12 +6,12 @@ const test = base.extend<{}, { servers: WorkerServers }>({ servers: workerServer
 test('the webServer at baseURL, started from the config directory', async ({ request, servers }) => {
   const site = await request.get('/info');
   expect((await site.json()).name).toBe('site');
-  expect(servers.get('site').url).toBe(new URL('/', site.url()).href.replace(/\/$/, ''));
+  expect(servers.getEndpoint('site').url).toBe(new URL('/', site.url()).href.replace(/\/$/, ''));
 });
 
 test('a port taken since the runner allocated it: the launcher took another, workers see it', async ({ request, servers }) => {
-  const busy = servers.get('busy');
+  const busy = servers.getEndpoint('busy');
   expect(busy.port).not.toBe(Number(process.env.ES_MODES_HELD));
   expect((await (await request.get(`${busy.url}/info`)).json()).name).toBe('busy');
-  expect(() => servers.get('nope')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError' }));
+  expect(() => servers.getEndpoint('nope')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError' }));
 });
