@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeListeners, listenOn } from '../helpers/sockets.js';
+import { spawnCollected } from '../helpers/spawn.js';
 import { isAddrInUseOutput } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
@@ -13,19 +13,14 @@ afterEach(async () => {
 
 
 /** Runs `python3 -m http.server <port> --bind 127.0.0.1`; resolves with its output once it exits or serves. */
-function runPythonHttpServer(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('Serving HTTP')) child.kill('SIGKILL');
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('error', reject);
-    child.once('close', () => resolve(output));
-  });
+async function runPythonHttpServer(port: number): Promise<string> {
+  const python = spawnCollected('python3', ['-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1']);
+  await python.waitFor('Serving HTTP').then(
+    () => python.child.kill('SIGKILL'),
+    // It exited first (EADDRINUSE): its output says why.
+    () => undefined,
+  );
+  return (await python.done).output;
 }
 
 // python3 is on every machine of this project (and CI checks it): no skip that would hide its absence.

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { isLive } from '../helpers/processes.js';
+import { childEnv, spawnCollected } from '../helpers/spawn.js';
 
 /** `--import` value that runs TypeScript fixtures from any cwd. */
 export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -28,25 +29,17 @@ export class Sandbox {
     return new Sandbox(await mkdtemp(join(tmpdir(), 'es-teardown-')));
   }
 
-  /** An environment for a child owner: no variables of the outer Vitest run, TMPDIR = the sandbox. */
+  /** An environment for a child owner: no variables of the outer Vitest run (childEnv), TMPDIR = the sandbox. */
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [name, value] of Object.entries(process.env)) {
-      if (/^(VITEST|JEST_WORKER_ID|TEST_PARALLEL_INDEX|EPHEMERAL_SERVERS_STATE|NODE_OPTIONS)/.test(name)) continue;
-      env[name] = value;
-    }
-    return { ...env, TMPDIR: this.dir, ...extra };
+    return childEnv({ TMPDIR: this.dir, ...extra });
   }
 
   /** Spawns `node ...args` detached (its own process group, killed by `cleanup()`). */
   spawnNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; output: () => string } {
-    const child = spawn(process.execPath, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#groups.add(child.pid!);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    return { child, exited, output: () => output };
+    const spawned = spawnCollected(process.execPath, args, { env, cwd, detached: true });
+    this.#groups.add(spawned.pid);
+    const exited = spawned.exited.then(({ code, signal }) => ({ code, signal }));
+    return { child: spawned.child, exited, output: () => spawned.output };
   }
 
   /** Pids to SIGKILL in `cleanup()` if a test failed half-way (servers, supervisors). */

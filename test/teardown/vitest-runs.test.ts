@@ -55,40 +55,8 @@ function fail(output: string): never {
   throw new Error(`vitest exited early:\n${output}`);
 }
 
+// Vitest SIGKILLed, SIGINT and SIGTERM mid-run, one run at a time: test/consumers/failure-contract.test.ts.
 describe('the same scenarios through a real Vitest run (owner = the Vitest main process)', () => {
-  it('Vitest SIGKILLed: every server (run- and worker-scoped, and the grandchild) is gone within 1 s; the run directory is removed', async () => {
-    const vitest = startVitest('kill', 60_000);
-    const { pids } = await vitest.holding();
-    const killedAt = performance.now();
-    vitest.child.kill('SIGKILL');
-    const { ms, live } = await timeUntilGone(pids, killedAt);
-    report(`Vitest SIGKILL: last of ${pids.length} server processes gone ${ms.toFixed(0)} ms after the kill`);
-    expect(live).toEqual([]);
-    expect(ms).toBeLessThan(1000);
-    await waitFor('the run directory to be removed', () => sandbox.runDirs().length === 0, 5000);
-  });
-
-  it.each([
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)('Vitest %s: ordered teardown (workers\' w, then c, b, a) and exit code %i', async (signal, code) => {
-    const vitest = startVitest(signal, 60_000);
-    const { pids } = await vitest.holding();
-    const signalledAt = performance.now();
-    vitest.child.kill(signal);
-    // Vitest sets process.exitCode = 128 + the signal's number and exits 1 ms later without awaiting its
-    // globalSetup teardown; its exit closes the supervisor's pipe, and the supervisor stops the run, in order.
-    expect(await vitest.exited).toEqual({ code, signal: null });
-    const exitedMs = performance.now() - signalledAt;
-    const { ms, live } = await timeUntilGone(pids, signalledAt);
-    report(`Vitest ${signal}: exited with ${code} ${exitedMs.toFixed(0)} ms after the signal; every server gone ${ms.toFixed(0)} ms after it`);
-    expect(live).toEqual([]);
-    await waitFor('the run directory to be removed', () => sandbox.runDirs().length === 0, 5000);
-    const order = readLines(vitest.files.order);
-    expect(order.filter((name) => name !== 'w')).toEqual(['c', 'b', 'a']);
-    expect(order.lastIndexOf('w')).toBeLessThan(order.indexOf('b'));
-  });
-
   it('4 Vitest runs at once, one SIGKILLed, a stale run around: no run touches another\'s servers, none leaves anything, the stale run is swept', async () => {
     // A stale run (owner dead, no supervisor) in the same TMPDIR: an orphan server, and a pid reused since.
     const orphan = await spawnSleeper();

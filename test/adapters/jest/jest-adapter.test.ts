@@ -4,7 +4,6 @@
  * writes a tiny Jest project into a temp dir and runs the real `jest` on it, with a private TMPDIR so
  * that run directories left behind would be found.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUN_DIR_PREFIX } from '../../../src/run/run-dir.js';
 import { pidsInLog, waitUntilGone } from '../../helpers/processes.js';
+import { childEnv, runCollected, type SpawnResult } from '../../helpers/spawn.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dist = (file: string): string => join(root, 'dist', file);
@@ -61,16 +61,10 @@ function jestConfig(fields: Record<string, unknown>): string {
   return `module.exports = ${JSON.stringify({ testMatch: ['<rootDir>/*.test.cjs'], transform: {}, cacheDirectory: '<rootDir>/.jest-cache', ...fields }, null, 2)};\n`;
 }
 
-function runJest(project: { dir: string; tmp: string }, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<{ code: number | null; output: string }> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, TMPDIR: project.tmp, CI: 'true', NO_COLOR: '1', ...env };
-  for (const name of Object.keys(childEnv)) if (/^(VITEST|JEST_WORKER_ID|EPHEMERAL_SERVERS_STATE|NODE_OPTIONS)/.test(name)) delete childEnv[name];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, jestBin, '-c', 'jest.config.cjs', ...args], { cwd: project.dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, output }));
+function runJest(project: { dir: string; tmp: string }, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<SpawnResult> {
+  return runCollected(process.execPath, [...nodeArgs, jestBin, '-c', 'jest.config.cjs', ...args], {
+    cwd: project.dir,
+    env: childEnv({ TMPDIR: project.tmp, CI: 'true', NO_COLOR: '1', ...env }),
   });
 }
 
@@ -161,26 +155,6 @@ describe('ephemeral-servers/jest', () => {
     const result = await runJest(project, [], {}, ['--experimental-vm-modules']);
     expect(result.code, result.output).toBe(0);
     await expectServersGone(project.pidFile, ['shared']);
-    expect(leftoverRunDirs(project.tmp)).toEqual([]);
-  });
-
-  it('fails the run with the start error and leaves nothing when a run-scoped server cannot start', async () => {
-    const project = createProject();
-    const files = {
-      'jest.config.cjs': jestConfig({
-        ...adapter,
-      }),
-      'servers.config.mjs': serversConfig(project.pidFile, { fine: { scope: 'run' }, broken: { scope: 'run', extra: ['--crash'] } }),
-      'never.test.cjs': `test('never runs', () => {});\n`,
-    };
-    writeFiles(project.dir, files);
-    const result = await runJest(project);
-    expect(result.code).not.toBe(0);
-    expect(result.output).toContain('globalSetup');
-    expect(result.output).toContain('Server "broken" exited before it was ready (exit code 3)');
-    expect(result.output).toContain('broken: fatal: config file missing');
-    await expectServersGone(project.pidFile, ['broken']);
-    expect(await waitUntilGone(pidsInLog(project.pidFile, 'fine'), 2000)).toEqual([]);
     expect(leftoverRunDirs(project.tmp)).toEqual([]);
   });
 

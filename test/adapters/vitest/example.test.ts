@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { waitUntilGone } from '../../helpers/processes.js';
+import { childEnv, runCollected } from '../../helpers/spawn.js';
 import { isListening, leftoverRunDirs } from './run-vitest.js';
 
 const exampleDir = fileURLToPath(new URL('../../../examples/vitest/', import.meta.url));
@@ -71,15 +72,10 @@ it('examples/vitest passes with 2 workers and leaves no process, port or run dir
   dir = await mkdtemp(join(tmpdir(), 'es-example-'));
   const reportFile = join(dir, 'report.jsonl');
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [join(exampleDir, 'node_modules/vitest/vitest.mjs'), 'run'], {
+  const { code, output } = await runCollected(process.execPath, [join(exampleDir, 'node_modules/vitest/vitest.mjs'), 'run'], {
     cwd: exampleDir,
-    env: { ...process.env, EPHEMERAL_SERVERS_STATE: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', TMPDIR: dir, EXAMPLE_REPORT: reportFile, EPHEMERAL_SERVERS_DEBUG: '1', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv({ TMPDIR: dir, EXAMPLE_REPORT: reportFile, EPHEMERAL_SERVERS_DEBUG: '1', NO_COLOR: '1' }),
   });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const elapsedMs = performance.now() - startedAt;
   expect(code, output).toBe(0);
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { childEnv, runCollected } from '../../helpers/spawn.js';
 
 export const projectDir = fileURLToPath(new URL('./fixtures/project/', import.meta.url));
 export const vitestBin = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url));
@@ -29,35 +29,18 @@ export interface VitestRun {
   boots: [string, number][];
 }
 
-/** Sends `signal` to the Vitest process once a server named `afterBoot` has booted. */
-export interface Interrupt {
-  afterBoot: string;
-  signal: NodeJS.Signals;
-}
-
 /** Runs `vitest run` on the fixture project in a child process, with its own TMPDIR. */
-export async function runFixtureVitest(args: readonly string[], env: Record<string, string> = {}, interrupt?: Interrupt): Promise<VitestRun> {
+export async function runFixtureVitest(args: readonly string[], env: Record<string, string> = {}): Promise<VitestRun> {
   const dir = await mkdtemp(join(tmpdir(), 'es-vitest-'));
   const results = join(dir, 'results.jsonl');
   const boots = join(dir, 'boots.txt');
-  const child = spawn(process.execPath, [vitestBin, 'run', '--root', projectDir, ...args], {
+  const { code, signal, output } = await runCollected(process.execPath, [vitestBin, 'run', '--root', projectDir, ...args], {
     cwd: projectDir,
-    env: { ...process.env, EPHEMERAL_SERVERS_STATE: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', TMPDIR: dir, RESULTS: results, BOOTS: boots, NO_COLOR: '1', EPHEMERAL_SERVERS_DEBUG: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv({ TMPDIR: dir, RESULTS: results, BOOTS: boots, NO_COLOR: '1', EPHEMERAL_SERVERS_DEBUG: '1', ...env }),
   });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : null))));
-  if (interrupt) {
-    const booted = () => existsSync(boots) && readFileSync(boots, 'utf8').split('\n').some((line) => line.startsWith(`${interrupt.afterBoot} `));
-    while (child.exitCode === null && child.signalCode === null && !booted()) await sleep(20);
-    child.kill(interrupt.signal);
-  }
-  const code = await closed;
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : []);
   return {
-    code,
+    code: code ?? (signal ? 128 : null),
     output,
     dir,
     results: read(results).map((line) => JSON.parse(line) as SpecResult),

@@ -111,27 +111,33 @@ export function checkStarts(starts: Readonly<Record<string, readonly number[]>>,
 }
 
 /**
- * Live processes (zombies excluded) whose environment says they belong to the run of `stateFile`:
- * every server the run spawned, their children, and the runner's workers inherit
- * `EPHEMERAL_SERVERS_STATE` (Linux, `/proc/<pid>/environ`; as root every process is readable).
+ * Live processes (zombies excluded) whose environment holds `entry` (`NAME=value`), with their
+ * command lines (Linux, `/proc/<pid>/environ`; as root every process is readable, except where a
+ * container forbids it: those are skipped).
  */
-export function findProcessesOfRun(stateFile: string): number[] {
-  const marker = `EPHEMERAL_SERVERS_STATE=${stateFile}`;
-  const found: number[] = [];
+export function findProcessesWithEnv(entry: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid || !isLive(pid)) continue;
-    let environ: string;
     try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry)) continue;
+      found.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() });
     } catch (error) {
       // Gone meanwhile, or not ours to read.
       if (['ENOENT', 'ESRCH', 'EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) continue;
       throw error;
     }
-    if (environ.split('\0').includes(marker)) found.push(pid);
   }
   return found;
+}
+
+/**
+ * Live processes whose environment says they belong to the run of `stateFile`: every server the run
+ * spawned, their children, and the runner's workers inherit `EPHEMERAL_SERVERS_STATE`.
+ */
+export function findProcessesOfRun(stateFile: string): number[] {
+  return findProcessesWithEnv(`EPHEMERAL_SERVERS_STATE=${stateFile}`).map((p) => p.pid);
 }
 
 /** Polls `find` until it returns nothing or `timeoutMs` passed; returns its last answer. */

@@ -1,7 +1,9 @@
 // Shared by install.mjs and consumers.test.ts: the consumer-project convention (README.md) and packing.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -88,4 +90,74 @@ export function markInstalled(consumerDir, integrity) {
 export function installedIntegrity(consumerDir) {
   const path = join(consumerDir, 'node_modules', 'ephemeral-servers', INSTALLED_MARKER);
   return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+}
+
+const INSTALL_HINT = 'run `node test/consumers/install.mjs` first (after `npm run build`)';
+
+/**
+ * Packs the current build into `workDir` and unpacks it over each consumer's installed copy whose
+ * tarball differs (its dependencies must not have changed since the install: they are not reinstalled
+ * here). Hold {@link lockConsumers} while calling it.
+ * @returns {Promise<string>} the package as the tarball ships it (`<workDir>/unpacked/package`).
+ */
+export async function refreshConsumers(consumers, workDir) {
+  const packed = await packPackageOnce();
+  const unpacked = join(workDir, 'unpacked');
+  mkdirSync(unpacked);
+  await run('tar', ['-xzf', packed.path, '-C', unpacked]);
+  const packedDir = join(unpacked, 'package');
+  const fresh = JSON.parse(readFileSync(join(packedDir, 'package.json'), 'utf8'));
+  for (const consumer of consumers) {
+    const installedDir = join(consumer.dir, 'node_modules', 'ephemeral-servers');
+    if (!existsSync(join(installedDir, 'package.json'))) throw new Error(`consumer ${consumer.name} is not installed: ${INSTALL_HINT}`);
+    if (installedIntegrity(consumer.dir) === packed.integrity) continue;
+    const installed = JSON.parse(readFileSync(join(installedDir, 'package.json'), 'utf8'));
+    if (JSON.stringify(installed.dependencies) !== JSON.stringify(fresh.dependencies)) {
+      throw new Error(`consumer ${consumer.name} was installed with other dependencies of ephemeral-servers: ${INSTALL_HINT}`);
+    }
+    rmSync(installedDir, { recursive: true, force: true });
+    await cp(packedDir, installedDir, { recursive: true });
+    markInstalled(consumer.dir, packed.integrity);
+  }
+  return packedDir;
+}
+
+/** A hash of what `npm pack` puts in the tarball: package.json and its `files` (contents and paths). */
+function packageFingerprint() {
+  const hash = createHash('sha256');
+  const walk = (path) => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) return;
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path).sort()) walk(join(path, name));
+      return;
+    }
+    hash.update(`${relative(packageRoot, path)}\0`);
+    hash.update(readFileSync(path));
+    hash.update('\0');
+  };
+  const { files = [] } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+  for (const entry of ['package.json', ...files]) walk(join(packageRoot, entry));
+  return hash.digest('hex').slice(0, 20);
+}
+
+/**
+ * {@link packPackage}, once per content of the package: the tarball of the same files is reused
+ * (`test/consumers/.pack/by-content/<hash>/`), so the suite's test files that run consumers pack once
+ * between them (`npm pack` takes 3-10 s here). Only the latest tarball is kept.
+ * @returns {Promise<{ path: string, integrity: string }>}
+ */
+export async function packPackageOnce() {
+  const cacheRoot = join(packageRoot, 'test', 'consumers', '.pack', 'by-content');
+  const fingerprint = packageFingerprint();
+  const recordPath = join(cacheRoot, fingerprint, 'packed.json');
+  if (existsSync(recordPath)) {
+    const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+    if (existsSync(record.path)) return record;
+  }
+  rmSync(cacheRoot, { recursive: true, force: true });
+  const packed = await packPackage(join(cacheRoot, fingerprint));
+  // Packed under the build lock: if a build changed the files meanwhile, the tarball is not this hash's.
+  if (packageFingerprint() === fingerprint) writeFileSync(recordPath, JSON.stringify(packed));
+  return packed;
 }
