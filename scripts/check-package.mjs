@@ -6,8 +6,8 @@
 //
 // attw runs with `--profile node16`: it checks node16/nodenext (from ES modules and CommonJS) and
 // bundler resolution, not node10. The package needs Node >= 20.19 (`engines`) and is reached through
-// `exports` subpaths, which node10 resolution ignores; TypeScript 6 deprecates
-// `moduleResolution: node10` and TypeScript 7 removes it.
+// `exports` subpaths, which node10 resolution ignores; TypeScript 7 no longer has
+// `moduleResolution: node10` (error TS5108 "has been removed").
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
