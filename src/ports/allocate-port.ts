@@ -20,6 +20,8 @@ export interface AllocatePortOptions {
   exclude?: Iterable<number>;
   /** Directory of cross-process reservations. @default defaultReservationDir() */
   reservationDir?: string;
+  /** Pid of the process the reservation is for (see `ReservePortOptions.holderPid`). @default process.pid */
+  holderPid?: number;
   /**
    * Most candidate ports to try in all (each one a reservation and a bind probe), range ports included.
    * Ports skipped without a reservation (seen listening in `/proc/net/tcp*`) do not count.
@@ -177,7 +179,7 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
   let attempts = 0;
   const tryPort = async (port: number): Promise<PortReservation | undefined> => {
     attempts++;
-    const reservation = await reservePort(port, { dir: options.reservationDir });
+    const reservation = await reservePort(port, { dir: options.reservationDir, holderPid: options.holderPid });
     if (reservation === undefined) {
       tally.held++;
       return undefined;

@@ -27,6 +27,14 @@ export interface ReservePortOptions {
    * @default defaultReservationDir(): `$EPHEMERAL_SERVERS_RESERVATION_DIR`, else `<os.tmpdir()>/ephemeral-servers-ports-<uid>`
    */
   dir?: string;
+  /**
+   * Pid of the process the reservation is for, when it is not this one: the claim lives as long as that
+   * process does, and only its death releases it (there is no `release` for the caller to call on its
+   * behalf, beyond its own). For a process that cannot wait for an asynchronous reservation: Playwright's
+   * runner evaluates its config synchronously, so a child it spawns synchronously reserves for it.
+   * @default process.pid
+   */
+  holderPid?: number;
 }
 
 /**
@@ -64,7 +72,8 @@ const PORT_DIR_NAME = /^[1-9]\d{0,4}$/;
 
 let ownStartTime: string | undefined | null = null;
 
-function claimName(): string {
+function claimName(holderPid: number = process.pid): string {
+  if (holderPid !== process.pid) return `${holderPid}-${readProcessStartTime(holderPid) ?? 'x'}-${randomBytes(6).toString('hex')}`;
   if (ownStartTime === null) ownStartTime = readProcessStartTime(process.pid);
   return `${process.pid}-${ownStartTime ?? 'x'}-${randomBytes(6).toString('hex')}`;
 }
@@ -239,7 +248,10 @@ export async function reservePort(port: number, options: ReservePortOptions = {}
   }
   const dir = options.dir ?? defaultReservationDir();
   const portDir = join(dir, String(port));
-  const name = claimName();
+  if (options.holderPid !== undefined && (!Number.isInteger(options.holderPid) || options.holderPid < 1)) {
+    throw new RangeError(`\`holderPid\` must be a positive integer, received ${String(options.holderPid)}`);
+  }
+  const name = claimName(options.holderPid);
   const claimPath = join(portDir, name);
   await createClaim(dir, portDir, claimPath);
   let rival: boolean;

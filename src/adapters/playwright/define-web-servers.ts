@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PlaywrightTestConfig } from '@playwright/test';
 import type { NormalizedSpec } from '../../config/normalized.js';
 import type { ServersConfig } from '../../config/types.js';
@@ -52,6 +53,18 @@ function launcherPath(moduleUrl: string = import.meta.url): string {
   return join(dirname(fileURLToPath(moduleUrl)), 'playwright-launcher.js');
 }
 
+/**
+ * The argv (after `node`) that runs the launcher for {@link allocatePortsSync}: the script next to this
+ * module in dist/; from `src/` (this package's own tests, through Vitest), `allocate-for-runner.ts`
+ * (the launcher's allocation mode alone) under `--import tsx`, as the supervisor is run
+ * (`resolveSupervisorArgs`).
+ */
+function launcherArgs(moduleUrl: string = import.meta.url): string[] {
+  const here = fileURLToPath(moduleUrl);
+  if (!/\.[cm]?tsx?$/.test(here)) return [launcherPath(moduleUrl)];
+  return ['--import', pathToFileURL(createRequire(here).resolve('tsx')).href, join(dirname(here), 'allocate-for-runner.ts')];
+}
+
 /** Why a server cannot be a `webServer` entry, as config issues naming it and the field. */
 function checkSpec(name: string, spec: NormalizedSpec): ConfigIssue[] {
   if (spec.kind !== 'command') {
@@ -73,7 +86,8 @@ function checkSpec(name: string, spec: NormalizedSpec): ConfigIssue[] {
  * ```
  *
  * Playwright evaluates the config in the runner and again in every worker process. Ports are allocated
- * once, in the runner (the first process to evaluate it), and handed to workers through
+ * once, in the runner (the first process to evaluate it), reserved like every other port (below the
+ * kernel's ephemeral range, held until the runner exits), and handed to workers through
  * `EPHEMERAL_SERVERS_PLAYWRIGHT_PORTS` in the environment they inherit. Each entry runs our launcher
  * (`playwright-launcher.js`, see docs/playwright.md): it starts the server in a run of its own with our
  * readiness, on the runner's port or, when that was taken meanwhile, on a reserved one, which it reports
@@ -124,7 +138,13 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
     }
     // Only the ports to allocate: a fixed one is the spec's, an announced one (`port: 0`) the server's.
     const toAllocate = missing.filter((name) => plan.specs.get(name)!.port.mode === 'auto');
-    const allocated = allocatePortsSync(toAllocate.map((name) => ({ name, host: plan.specs.get(name)!.host })));
+    const allocated = allocatePortsSync(
+      toAllocate.map((name) => {
+        const spec = plan.specs.get(name)!;
+        return { name, host: spec.host, range: spec.port.mode === 'auto' ? spec.port.range : undefined };
+      }),
+      launcherArgs(),
+    );
     for (const name of missing) {
       const spec = plan.specs.get(name)!;
       const port = spec.port.mode === 'fixed' ? spec.port.port : spec.port.mode === 'auto' ? allocated[toAllocate.indexOf(name)]! : 0;

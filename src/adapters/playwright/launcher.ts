@@ -11,14 +11,22 @@
  *   stdin closes: Playwright's runner holds the other end, so the runner's death, SIGKILL included,
  *   ends the server too.
  *
- * A start failure prints the typed error (with the server's output tail) and exits 1.
+ * With `--allocate-ports <requests JSON>` it only allocates ports for its parent, Playwright's runner
+ * (`allocate-for-runner.ts`, see `allocatePortsSync`), prints them as JSON and exits.
+ *
+ * A start failure prints the typed error (with the server's output tail) and exits 1. So does a server
+ * that dies once it was ready: the launcher prints its `ServerDeadError` (exit status, output tail,
+ * kept log) and exits 1, so that Playwright sees its webServer end instead of tests failing one by one.
  */
 import { expandUrlTemplate } from '../../config/placeholders.js';
 import type { ServerSpec } from '../../config/types.js';
-import { PortInUseError } from '../../errors.js';
+import { ConfigError, PortInUseError } from '../../errors.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
+import { stateKey } from '../../state/schema.js';
 import { STATE_ENV } from '../../state/state-path.js';
+import { findDeadServers } from '../failure-report.js';
 import { decodePayload, readyLine, type LaunchPayload } from './launch-payload.js';
+import { allocatingPorts } from './allocate-for-runner.js';
 
 /** Replaces `{dep.url}`, `{dep.host}`, `{dep.port}` of the dependencies in every string of a spec: they are other webServers, not in this run. */
 function expandDependencies(value: unknown, endpoints: Record<string, { host: string; port: number; url: string }>): unknown {
@@ -40,7 +48,9 @@ function specFor(payload: LaunchPayload, port: number | undefined): ServerSpec {
   for (const [name, dependency] of Object.entries(payload.dependencies)) {
     const dependencyPort = Number(process.env[dependency.portEnv]);
     if (!Number.isInteger(dependencyPort) || dependencyPort <= 0) {
-      throw new TypeError(`webServer "${payload.name}" depends on "${name}", whose port is not in \`${dependency.portEnv}\`: list "${name}" before it in the same defineWebServers().`);
+      throw new ConfigError([
+        { server: payload.name, path: 'dependsOn', message: `its webServer depends on "${name}", whose port is not in \`${dependency.portEnv}\`: list "${name}" before it in the same defineWebServers().` },
+      ]);
     }
     endpoints[name] = { host: dependency.host, port: dependencyPort, url: expandUrlTemplate(dependency.url, { host: dependency.host, port: dependencyPort }) };
   }
@@ -57,6 +67,18 @@ async function launch(payload: LaunchPayload): Promise<ServersHandle> {
     // Taken since the runner allocated it: a reserved port instead (workers read the real one).
     if (!(error instanceof PortInUseError)) throw error;
     return start(undefined);
+  }
+}
+
+/** How often the launcher checks that its server is still alive once it was ready, in ms. */
+const DEATH_CHECK_INTERVAL_MS = 100;
+
+/** Resolves with the server's `ServerDeadError` once the supervisor records it dead (or its process is gone). */
+async function waitForDeath(stateFile: string, key: string): Promise<Error> {
+  for (;;) {
+    const [dead] = await findDeadServers(stateFile, [key]);
+    if (dead !== undefined) return dead;
+    await new Promise((resolve) => setTimeout(resolve, DEATH_CHECK_INTERVAL_MS));
   }
 }
 
@@ -98,6 +120,12 @@ async function main(): Promise<void> {
   if (stopping) return;
   const endpoint = handle.getEndpoint(payload.name);
   process.stdout.write(`${readyLine(payload.name, endpoint.port, endpoint.url)}\n`);
+  const dead = await waitForDeath(handle.run.stateFile, stateKey(endpoint.name, endpoint.slot));
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`ephemeral-servers: webServer "${payload.name}" died after it was ready; the launcher exits.\n${dead.name}: ${dead.message}\n`);
+  await handle.stop().catch((error: unknown) => process.stderr.write(`ephemeral-servers: webServer "${payload.name}": ${String(error)}\n`));
+  process.exit(1);
 }
 
-void main();
+if (!allocatingPorts) void main();

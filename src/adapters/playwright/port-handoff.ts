@@ -52,48 +52,57 @@ export function webServerEndpoints(env: NodeJS.ProcessEnv = process.env): Record
 /** Bind errors that mean the host is not an address of this machine (a config problem), not a lack of ports. */
 const NOT_LOCAL_CODES = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAFNOSUPPORT']);
 
+/** Argument that makes the launcher script allocate ports instead of starting a server (see {@link allocatePortsSync}). */
+export const ALLOCATE_PORTS_ARG = '--allocate-ports';
+
+/** One port wanted from {@link allocatePortsSync}: the server (for errors), the host it must be free on, its preferred range. */
+export interface PortRequest {
+  name: string;
+  host: string;
+  range?: readonly [number, number] | undefined;
+}
+
+/** What the launcher's {@link ALLOCATE_PORTS_ARG} mode prints on stdout when it fails. */
+export interface PortRequestFailure {
+  index: number;
+  name: string;
+  code?: string;
+  message: string;
+}
+
 /**
  * Free ports, one per server, allocated synchronously (a Playwright config is evaluated
- * synchronously): a short-lived child process binds every requested host on port 0 at once (so the
- * ports are distinct), prints the ports and exits. The window between this and the server binding
- * the port is the one Playwright's own `webServer` start takes; ephemeral ports are handed out in
- * sequence by the kernel, so a collision needs another process to bind that very port meanwhile.
- * Costs one `node` start (see docs/playwright.md for figures).
+ * synchronously) and reserved like every other port: a short-lived child process (the launcher script
+ * with {@link ALLOCATE_PORTS_ARG}) runs `allocatePort` for each request (its `range` first, then below
+ * the kernel's ephemeral range, never `listen(0)`: no other process's `listen(0)` or outgoing
+ * connection can take the port before the server binds it), each reservation made for this process
+ * (`holderPid`: it holds until Playwright's runner exits), and prints the ports. Distinct ports: each is
+ * reserved before the next one is looked for. Costs one `node` start of the launcher script.
  *
- * @param servers One entry per port wanted: the server's name (for errors) and host.
+ * @param servers One entry per port wanted: the server's name (for errors), host and preferred range.
+ * @param launcherArgs The argv (after `node`) that runs the launcher script (see `launcherArgs` in define-web-servers.ts).
  * @throws ConfigError naming the server and its `host` when the host is not an address of this
  *   machine (EADDRNOTAVAIL, ENOTFOUND, EAI_AGAIN, EAFNOSUPPORT).
- * @throws PortExhaustedError naming the server for any other bind error (EMFILE, …), with its code.
+ * @throws PortExhaustedError naming the server when no port could be had, or for any other bind error
+ *   (EMFILE, …), with its code.
  */
-export function allocatePortsSync(servers: readonly { name: string; host: string }[]): number[] {
+export function allocatePortsSync(servers: readonly PortRequest[], launcherArgs: readonly string[]): number[] {
   if (servers.length === 0) return [];
-  const script = `
-const net = require('node:net');
-const hosts = JSON.parse(process.argv[1]);
-Promise.all(hosts.map((host, index) => new Promise((resolve, reject) => {
-  const server = net.createServer();
-  server.once('error', (error) => reject({ index, code: error.code, message: error.message }));
-  server.listen(0, host, () => resolve(server));
-}))).then((servers) => {
-  process.stdout.write(JSON.stringify(servers.map((server) => server.address().port)));
-  for (const server of servers) server.close();
-}, (failure) => { process.stdout.write(JSON.stringify(failure)); process.exit(1); });`;
-  const hosts = servers.map((server) => server.host);
   let output: string;
   try {
-    output = execFileSync(process.execPath, ['-e', script, JSON.stringify(hosts)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync(process.execPath, [...launcherArgs, ALLOCATE_PORTS_ARG, JSON.stringify(servers)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const stdout = (error as { stdout?: unknown }).stdout;
     // No failure report on stdout: the child did not run (spawn error), which is not ours to explain.
     if (typeof stdout !== 'string' || !stdout.startsWith('{')) throw error;
-    const failure = JSON.parse(stdout) as { index: number; code?: string; message: string };
+    const failure = JSON.parse(stdout) as PortRequestFailure;
     const { name, host } = servers[failure.index]!;
     if (failure.code !== undefined && NOT_LOCAL_CODES.has(failure.code)) {
       throw new ConfigError([
         { server: name, path: 'host', message: `${JSON.stringify(host)} is not an address of this machine (${failure.message}). Use 127.0.0.1, ::1, localhost or the address of a local interface.` },
       ]);
     }
-    throw new PortExhaustedError(name, 1, `binding port 0 on ${host} for its webServer entry failed: ${failure.message}`);
+    throw new PortExhaustedError(name, 1, `allocating a port on ${host} for its webServer entry failed: ${failure.message}`);
   }
   return JSON.parse(output) as number[];
 }

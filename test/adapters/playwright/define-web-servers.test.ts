@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readEphemeralPortRange, reservePort } from '../../../src/ports/index.js';
 import { ConfigError } from '../../../src/errors.js';
 import { PORTS_ENV, defineWebServers } from '../../../src/adapters/playwright/index.js';
 import { decodePayload, portEnvOf, readyLine } from '../../../src/adapters/playwright/launch-payload.js';
@@ -7,13 +8,19 @@ import { quoteForShell } from '../../../src/adapters/playwright/shell-quote.js';
 const command = (name: string) => ['node', 'server.mjs', '--port', '{port}', '--name', name];
 
 describe('defineWebServers', () => {
-  it('allocates once per runner: a re-import in the same process, or a worker reading the env, gets the same ports', () => {
+  it('allocates once per runner: a re-import in the same process, or a worker reading the env, gets the same ports', async () => {
     const env: NodeJS.ProcessEnv = {};
     const config = {
       api: { command: command('api'), readiness: { type: 'http' as const, path: '/health' } },
       web: { command: [...command('web'), '--api', '{api.url}'], env: { API: '{api.url}' }, dependsOn: ['api'], stopSignal: 'SIGINT' as const, stopTimeoutMs: 700 },
     };
+    const startedAt = performance.now();
     const first = defineWebServers(config, { env });
+    console.log(`defineWebServers: two ports allocated and reserved for this process in ${Math.round(performance.now() - startedAt)} ms (the launcher's --allocate-ports, from src under tsx)`);
+    // Reserved like every other port: below the kernel's ephemeral range (no listen(0) can take them),
+    // held for this process (the runner) by the child that allocated them: this process cannot reserve them again.
+    for (const { port } of Object.values(first.endpoints)) expect(port).toBeLessThan(readEphemeralPortRange().first);
+    expect(await Promise.all(Object.values(first.endpoints).map(({ port }) => reservePort(port)))).toEqual([undefined, undefined]);
     const again = defineWebServers(config, { env });
     expect(again.endpoints).toEqual(first.endpoints);
     const url = 'http://{host}:{port}';
