@@ -1,6 +1,7 @@
 import type { TestAPI, TestContext } from 'vitest';
 import type { ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
+import { ConfigError } from '../../errors.js';
 import { recordUsedServer, usedServers } from '../../state/used-servers.js';
 import { stateKey } from '../../state/schema.js';
 import { deadServersError, formatServerOutput, markTestStart, reportFailedTest } from '../failure-report.js';
@@ -83,8 +84,9 @@ async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed
  * each server this worker used that has died, and records what the live ones wrote during the test
  * (see docs/vitest.md, "When a test fails").
  *
- * @throws `TypeError` when a server is named like a built-in of the test context (`task`, `signal`,
- *   `skip`, `annotate`, `onTestFailed`, `onTestFinished`, `expect`), `servers` or `serverReport`.
+ * @throws ConfigError when servers are named like a built-in of the test context (`task`, `signal`,
+ *   `skip`, `annotate`, `onTestFailed`, `onTestFinished`, `expect`), `servers` or `serverReport`: an
+ *   issue per server.
  */
 export function serverFixtures<const C extends ServersConfig>(config: C): ServerFixtures<C> {
   const fixtures: Record<string, unknown> = {
@@ -107,10 +109,17 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
       { auto: true },
     ],
   };
+  const clashes = Object.keys(config).filter((name) => RESERVED_NAMES.has(name));
+  if (clashes.length > 0) {
+    throw new ConfigError(
+      clashes.map((name) => ({
+        server: name,
+        path: '',
+        message: `the name \`${name}\` clashes with a Vitest test context property, so it cannot be a fixture: rename the server in the servers config.`,
+      })),
+    );
+  }
   for (const name of Object.keys(config)) {
-    if (RESERVED_NAMES.has(name)) {
-      throw new TypeError(`Server name \`${name}\` clashes with a Vitest test context property; rename the server to use \`serverFixtures\`, got ${JSON.stringify(name)}`);
-    }
     fixtures[name] = [
       async ({ servers }: { servers: WorkerServers<C> }, use: (value: Endpoint) => Promise<void>) => {
         const endpoint = await servers.start(name as ServerName<C>);
@@ -134,7 +143,7 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
  * import servers from '../servers.config';
  * export const test = withServers(base, servers);
  * ```
- * @throws `TypeError` as {@link serverFixtures} does.
+ * @throws ConfigError as {@link serverFixtures} does.
  */
 export function withServers<Context, const C extends ServersConfig>(test: TestAPI<Context>, config: C): TestAPI<Context & ServerFixtureValues<C>> {
   return (test.extend as (fixtures: unknown) => unknown)(serverFixtures(config)) as TestAPI<Context & ServerFixtureValues<C>>;

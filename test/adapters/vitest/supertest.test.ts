@@ -60,7 +60,9 @@ describe('serverFixtures', () => {
   });
 
   it('refuses a server named like a property of the test context', () => {
-    expect(() => serverFixtures(defineServers({ task: { app: createApp } }))).toThrow(TypeError);
-    expect(() => serverFixtures(defineServers({ servers: { app: createApp } }))).toThrow(/`servers` clashes/);
+    expect(() => serverFixtures(defineServers({ task: { app: createApp }, servers: { app: createApp } }))).toThrow(
+      expect.objectContaining({ name: 'ConfigError', issues: [expect.objectContaining({ server: 'task' }), expect.objectContaining({ server: 'servers' })] }),
+    );
+    expect(() => serverFixtures(defineServers({ servers: { app: createApp } }))).toThrow(/server "servers": the name `servers` clashes/);
   });
 });
