@@ -101,7 +101,8 @@ describe('defineWebServers', () => {
 
   it("hands an http probe's statuses to the launcher, whose startServers probes with them", () => {
     const readiness = { type: 'http' as const, path: '/missing', statuses: [404], insecure: true };
-    const web = defineWebServers({ api: { command: command('api'), readiness } }, { env: {} });
+    // A fixed port: nothing to allocate, no child process.
+    const web = defineWebServers({ api: { command: command('api'), port: 40_123, readiness } }, { env: {} });
     expect(decodePayload(web.webServer[0]!.command.split(' ')[3]!).spec.readiness).toEqual(readiness);
   });
 
