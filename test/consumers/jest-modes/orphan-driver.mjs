@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const jestBin = join(here, 'node_modules/jest/bin/jest.js');
-const tries = Number(process.env.ES_ORPHAN_TRIES ?? '2');
+const tries = Number(process.env.ES_ORPHAN_TRIES ?? '1');
 const dir = mkdtempSync(join(tmpdir(), 'jest-orphan-'));
 const LINGER_MS = 2_000;
 
