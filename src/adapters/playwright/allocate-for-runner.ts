@@ -15,7 +15,8 @@ async function allocateForParent(requests: readonly PortRequest[]): Promise<void
     try {
       ports.push((await allocatePort({ server: name, host, range, holderPid: process.ppid })).port);
     } catch (error) {
-      const { code, message } = error as NodeJS.ErrnoException;
+      // Whatever was thrown, sent as data: the fields are checked, not assumed.
+      const { code, message } = error as { code?: unknown; message?: unknown };
       const failure: PortRequestFailure = { index, name, code: typeof code === 'string' ? code : undefined, message: String(message) };
       process.stdout.write(JSON.stringify(failure));
       process.exitCode = 1;
