@@ -52,6 +52,9 @@ export interface SpawnCollectedOptions {
   detached?: boolean;
   /** `pipe` to write to its stdin (`child.stdin`). @default 'ignore' */
   stdin?: 'ignore' | 'pipe';
+  /** Run as this user and group (Node's `spawn` options; needs root). @default this process's */
+  uid?: number;
+  gid?: number;
 }
 
 /** Spawns `command args` (no shell) with stdout and stderr piped and collected. */
@@ -61,6 +64,8 @@ export function spawnCollected(command: string, args: readonly string[], options
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: options.detached ?? false,
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] as [StdioPipe | 'ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

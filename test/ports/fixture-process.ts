@@ -2,8 +2,9 @@
  * Runs the real fixture scripts of test/fixtures/ as child processes (through tsx) and kills whatever
  * is still running in afterEach: a cleanup registry, drained by `killFixtures()`.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnCollected, type SpawnCollectedOptions } from '../helpers/spawn.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,40 +24,27 @@ export interface FixtureProcess {
 
 const running = new Set<ChildProcess>();
 
-export function startFixture(name: string, args: readonly string[], options: SpawnOptions = {}): FixtureProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixturePath(name), ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
+export function startFixture(name: string, args: readonly string[], options: Pick<SpawnCollectedOptions, 'uid' | 'gid'> = {}): FixtureProcess {
+  const spawned = spawnCollected(process.execPath, ['--import', 'tsx', fixturePath(name), ...args], { cwd: repoRoot, ...options });
+  running.add(spawned.child);
+  // `close`, not `exit`: stdout and stderr are complete by then.
+  const exited = spawned.done.then(({ code, signal }) => {
+    running.delete(spawned.child);
+    return { code, signal };
   });
-  running.add(child);
-  let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    // 'close', not 'exit': stdout and stderr are complete by then.
-    child.once('close', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  const firstLine = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const onData = (): void => {
-      const newline = text.indexOf('\n');
-      if (newline === -1) return;
-      child.stdout?.off('data', onData);
+  const firstLine = spawned.waitFor('\n', 'stdout').then(
+    () => {
+      const line = spawned.stdout.slice(0, spawned.stdout.indexOf('\n'));
       try {
-        resolve(JSON.parse(text.slice(0, newline)) as Record<string, unknown>);
+        return JSON.parse(line) as Record<string, unknown>;
       } catch (error) {
-        reject(new Error(`${name}: first line is not JSON: ${text}`, { cause: error }));
+        throw new Error(`${name}: first line is not JSON: ${spawned.output}`, { cause: error });
       }
-    };
-    child.stdout?.on('data', onData);
-    void exited.then(({ code, signal }) => reject(new Error(`${name} exited (${code ?? signal}) before a line:\n${text}`)));
-  });
+    },
+    () => exited.then(({ code, signal }) => Promise.reject(new Error(`${name} exited (${code ?? signal}) before a line:\n${spawned.output}`))),
+  );
   firstLine.catch(() => undefined); // observed by the tests that await it; avoid an unhandled rejection otherwise
-  if (child.pid === undefined) throw new Error(`${name}: spawn failed`);
-  return { child, pid: child.pid, firstLine, output: () => text, exited };
+  return { child: spawned.child, pid: spawned.pid, firstLine, output: () => spawned.output, exited };
 }
 
 /** Kills every fixture process still running and waits for them to exit. */

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { spawnCollected } from '../helpers/spawn.js';
 import type { CompiledFixtures } from './compile-fixtures.js';
 
 /** A fixture script running under tsx in a child process. */
@@ -31,27 +32,15 @@ export function runFixture(name: string, args: readonly string[], compiled?: Com
   const nodeArgs = compiled
     ? [compiled.pathOf(name)]
     : ['--import', 'tsx', fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    if (stdout.startsWith('ready\n')) markReady();
+  const spawned = spawnCollected(process.execPath, [...nodeArgs, ...args], { stdin: 'pipe' });
+  running.add(spawned.child);
+  // Resolves on `ready` or, if it never comes, at the exit (whose status tells the test what went wrong).
+  const ready = spawned.waitFor(/^ready\n/, 'stdout').catch(() => undefined);
+  const exited = spawned.done.then(({ code, signal, stdout, stderr }) => {
+    running.delete(spawned.child);
+    return { code, signal, stdout: stdout.replace(/^ready\n/, ''), stderr };
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        running.delete(child);
-        markReady();
-        resolve({ code, signal, stdout: stdout.replace(/^ready\n/, ''), stderr });
-      });
-    },
-  );
+  const child = spawned.child;
   return { child, ready, exited };
 }
 
