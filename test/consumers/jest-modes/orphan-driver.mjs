@@ -4,9 +4,11 @@
 // <pid>`, not a terminal's Ctrl+C, which reaches the workers too). With the package (global setup,
 // test environment, an in-process server in each worker) ES_ORPHAN_TRIES times per signal; plain Jest
 // only with ES_ORPHAN_PLAIN=1 (each plain try lasts the whole 20 s test). docs/runner-modes.md.
-// Exits 1 when, with the package, a worker lived on for more than 2 s.
+// Exits 1 when, with the package, a worker lived on for more than 2 s, or a run directory was left
+// (each try's TMPDIR is checked 2 s after the runner's end). A step of .ci/run, not a harness run: it
+// costs about 10 s, more than npm test's budget had left.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,9 +32,11 @@ const isLive = (pid) => {
 /** One try: returns how long each worker lived after the signal, in ms. */
 async function attempt(mode, signal, index) {
   const name = `${mode}-${signal}-${index}`;
+  const runTmp = join(dir, `tmp-${name}`);
+  mkdirSync(runTmp);
   const runner = spawn(process.execPath, [jestBin, '-c', 'jest.orphan.config.cjs'], {
     cwd: here,
-    env: { ...process.env, ES_ORPHAN_MODE: mode, ES_ORPHAN_DIR: dir, ES_ORPHAN_TRY: name },
+    env: { ...process.env, TMPDIR: runTmp, ES_ORPHAN_MODE: mode, ES_ORPHAN_DIR: dir, ES_ORPHAN_TRY: name },
     stdio: 'ignore',
   });
   const pidFiles = () => readdirSync(dir).filter((file) => file.startsWith(`${name}-`));
@@ -54,6 +58,9 @@ async function attempt(mode, signal, index) {
     }),
   );
   while (runner.exitCode === null && runner.signalCode === null) await sleep(20);
+  const runDirs = () => readdirSync(runTmp).filter((file) => file.startsWith('ephemeral-servers-run-'));
+  for (const deadline = Date.now() + 2000; runDirs().length > 0 && Date.now() < deadline; ) await sleep(20);
+  if (runDirs().length > 0) throw new Error(`${name}: run directories left: ${runDirs().join(', ')}`);
   return lived;
 }
 
