@@ -46,7 +46,8 @@ export default defineConfig(
       '@typescript-eslint/no-invalid-void-type': 'off',
       // Its findings here are runtime checks of values from JavaScript callers and JSON (`typeof target
       // === 'object'` where the type says it is), and flags set in callbacks and read after an `await`
-      // (`while (polling)`), which TypeScript's narrowing does not see change (typescript-eslint#9998).
+      // (`while (polling)`), which TypeScript's narrowing does not see change
+      // (it narrows `let polling = true` to `true` and keeps that across the `await`).
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // An `async` method with no `await` is how a method that must return a promise (a supervisor
       // handler, a readiness probe's `check`) turns a synchronous throw into a rejection.
