@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createJiti } from 'jiti';
+import { createJiti, type Jiti } from 'jiti';
 import { ConfigError } from '../errors.js';
 import { CONFIG_ENV } from './config-env.js';
 import type { ServersConfig } from './types.js';
@@ -55,6 +55,19 @@ export function resolveConfigFile(root: string, file?: string, env: NodeJS.Proce
 }
 
 /**
+ * The file's default export (or `module.exports`), as the file is now. jiti hands `.mjs` and `.cjs`
+ * files to Node's own `import` and `require`, whose caches `moduleCache: false` does not reach: a second
+ * load in the same process (watch mode: Jest runs its global setup again in the same process) would
+ * return the first version. Those are evaluated from their source by jiti instead (`evalModule`, which
+ * caches nothing); what they import is loaded as jiti loads it.
+ */
+async function importFresh(jiti: Jiti, path: string): Promise<unknown> {
+  if (!/\.[cm]js$/.test(path)) return jiti.import(path, { default: true });
+  const module = await jiti.evalModule(readFileSync(path, 'utf8'), { filename: path, async: true, forceTranspile: true });
+  return (module as { default?: unknown } | undefined)?.default ?? module;
+}
+
+/**
  * Loads a servers config file (TypeScript or JavaScript, ESM or CommonJS: TypeScript is compiled on the
  * fly by jiti, so it works from plain Node, Jest and the CLI alike). The file's default export (or
  * `module.exports`) is the config, as built by `defineServers`; a function export is called and may
@@ -77,7 +90,7 @@ export async function loadServersConfig(options: { file?: string; cwd?: string }
   const jiti = createJiti(pathToFileURL(cwd + '/').href, { moduleCache: false, fsCache: false, interopDefault: true });
   let loaded: unknown;
   try {
-    loaded = await jiti.import(path, { default: true });
+    loaded = await importFresh(jiti, path);
   } catch (error) {
     const wrapped = new ConfigError([{ path: '', message: `could not load ${path}: ${(error as Error).message}` }]);
     (wrapped as { cause?: unknown }).cause = error;

@@ -3,7 +3,7 @@
 // (docs/runner-modes.md):
 //   1. first run: shared (MARK=1) and this slot's api start;
 //   2. the test file changes (touched): Jest reruns, a new run, so both start again;
-//   3. the servers config changes (MARK=2): the rerun's servers have the new env;
+//   3. the servers config (servers.config.mjs) changes (MARK=2): the rerun's servers have the new env;
 //   4. `q`: Jest quits; the harness checks that no server and no run directory is left.
 // Exits 0 when every step held.
 import assert from 'node:assert/strict';
@@ -17,8 +17,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const jestBin = join(here, 'node_modules/jest/bin/jest.js');
 const watchDir = mkdtempSync(join(tmpdir(), 'jest-watch-'));
 const seenDir = mkdtempSync(join(tmpdir(), 'jest-watch-seen-'));
-// A TypeScript config, loaded by jiti afresh each time (an .mjs or .cjs config is not: see docs/runner-modes.md).
-const configFile = join(watchDir, 'servers.config.ts');
+// An .mjs config: Jest runs the global setup again in the same process, which must load it afresh.
+const configFile = join(watchDir, 'servers.config.mjs');
 const testFile = join(here, 'tests/watch/w.test.cjs');
 
 function writeConfig(mark) {
