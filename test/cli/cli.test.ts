@@ -162,7 +162,8 @@ describe('ephemeral-servers run', () => {
   });
 
   it('SIGTERM while servers stop after the command exited: the teardown finishes (stopTimeoutMs, then SIGKILL), then the CLI dies of SIGTERM', async () => {
-    const config = { api: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'api', '--pid-file', pidFile, '--ignore-sigterm'], stopTimeoutMs: 1500 } };
+    const stopRecord = join(dir, 'stops.log');
+    const config = { api: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'api', '--pid-file', pidFile, '--ignore-sigterm', '--record', stopRecord], stopTimeoutMs: 1500 } };
     await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify(config)};\n`);
     const commandPidFile = join(dir, 'command.pid');
     const cli = startCli(['run', '--', ...nodeEval(`require('fs').writeFileSync(${JSON.stringify(commandPidFile)}, String(process.pid))`)], { cwd: dir, env: env() });
@@ -170,6 +171,9 @@ describe('ephemeral-servers run', () => {
     while (!existsSync(commandPidFile) || readFileSync(commandPidFile, 'utf8') === '') await sleep(10);
     // The command is gone: the CLI is stopping api, which ignores SIGTERM and so takes its whole 1500 ms.
     expect(await waitUntilGone([Number(readFileSync(commandPidFile, 'utf8'))], 5000)).toEqual([]);
+    // …once the CLI has noticed: api got its SIGTERM. (A signal that lands while the command is exiting,
+    // before the CLI has reaped it, is forwarded to the exiting command and the command's status stands.)
+    while (!existsSync(stopRecord) || !readFileSync(stopRecord, 'utf8').includes('api')) await sleep(10);
     const signalledAt = performance.now();
     process.kill(cli.child.pid!, 'SIGTERM');
     const result = await cli.done;
@@ -217,18 +221,21 @@ await owner.teardown();`;
     await writeFile(
       join(dir, 'runner.mjs'),
       `import { spawnSync } from 'node:child_process';
-import { JOIN_ENV, readState, startRun, startServers } from ${JSON.stringify(dist)};
+import { readFileSync } from 'node:fs';
+import { startRun, startServers } from ${JSON.stringify(dist)};
+// The state file as any process reads it: plain JSON (its schema is not part of the public API).
+const readState = (path) => JSON.parse(readFileSync(path, 'utf8'));
 const owner = await startRun();
-const invitationLeft = process.env[JOIN_ENV] ?? null;
+const invitationLeft = process.env.EPHEMERAL_SERVERS_JOIN ?? null;
 for (const slot of [1, 2]) {
   const handle = await startServers(owner.config, { scope: 'worker', slot, exportEnv: false });
   await handle.detach();
 }
-const during = Object.keys((await readState(owner.run.stateFile)).servers).sort();
+const during = Object.keys(readState(owner.run.stateFile).servers).sort();
 // A process started below the runner (a worker, a test calling startRun itself) is not invited.
 const below = spawnSync(process.execPath, ['--input-type=module', '-e', ${JSON.stringify(child)}], { encoding: 'utf8' });
 await owner.teardown();
-const after = Object.keys((await readState(owner.run.stateFile)).servers).sort();
+const after = Object.keys(readState(owner.run.stateFile).servers).sort();
 console.log('REPORT=' + JSON.stringify({
   joined: owner.joined, stateFile: owner.run.stateFile, stateEnv: process.env.EPHEMERAL_SERVERS_STATE, apiUrl: owner.endpoints.api?.url,
   apiEnv: process.env.API_URL, readyMs: owner.readyMs, invitationLeft, during, after, below: below.stdout, belowErr: below.stderr,
