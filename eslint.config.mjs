@@ -60,7 +60,10 @@ export default defineConfig(
       'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }],
       // STYLE.md (tinypool): type-only imports are marked, so nothing is loaded for a type.
       // `typeof import('./module.js')` stays allowed: it names a module's type where nothing is imported.
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       // Template literals of numbers are how messages and paths are written here (`port ${port}`),
       // and a number prints the same in every locale; booleans and others still need a reason.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
@@ -69,12 +72,18 @@ export default defineConfig(
       '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
       // `if (seen()) return resolve();` in a promise executor or a callback: returning a void expression
       // from a function that itself returns void hides no value.
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
+      '@typescript-eslint/no-confusing-void-expression': [
+        'error',
+        { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true },
+      ],
       // `let x;` read by a closure (a signal handler) before its one assignment below: `const` would
       // make that read a TDZ error.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // `_`-prefixed parameters are the ones an interface makes us accept and we do not use.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

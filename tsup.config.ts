@@ -36,7 +36,8 @@ function reachableOutputs(): Set<string> {
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (reachable.has(file)) continue;
     reachable.add(file);
-    for (const match of readFileSync(join(distDir, file), 'utf8').matchAll(/["']\.\/([\w.-]+\.c?js)["']/g)) pending.push(match[1]!);
+    for (const match of readFileSync(join(distDir, file), 'utf8').matchAll(/["']\.\/([\w.-]+\.c?js)["']/g))
+      pending.push(match[1]!);
   }
   return reachable;
 }
@@ -57,7 +58,9 @@ function fixSourceMap(mapFile: string): void {
       copyFileSync(path, join(distDir, TSUP_ASSETS, basename(path)));
       return `${TSUP_ASSETS}/${basename(path)}`;
     }
-    throw new Error(`${relative(root, mapFile)}: source ${source} is outside the package (add it to package.json \`files\`, or keep it out of the bundle)`);
+    throw new Error(
+      `${relative(root, mapFile)}: source ${source} is outside the package (add it to package.json \`files\`, or keep it out of the bundle)`,
+    );
   });
   const file = map.file !== undefined && isAbsolute(map.file) ? basename(map.file) : map.file;
   if (JSON.stringify(sources) === JSON.stringify(map.sources) && file === map.file) return;
@@ -73,7 +76,8 @@ function fixSourceMap(mapFile: string): void {
 function afterBuild(): void {
   chmodSync(join(distDir, 'cli.js'), 0o755);
   const reachable = reachableOutputs();
-  for (const file of reachable) if (existsSync(join(distDir, `${file}.map`))) fixSourceMap(join(distDir, `${file}.map`));
+  for (const file of reachable)
+    if (existsSync(join(distDir, `${file}.map`))) fixSourceMap(join(distDir, `${file}.map`));
   const stale = readdirSync(distDir)
     .filter((file) => /\.c?js(\.map)?$/.test(file) && !reachable.has(file.replace(/\.map$/, '')))
     .sort();

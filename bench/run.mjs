@@ -49,11 +49,15 @@ const results = {
   quick,
   machine,
   versions,
-  ready: await section('ready', () => benchReady({ rounds: quick ? 2 : 8, heavyRounds: quick ? 1 : 2, playwrightRounds: quick ? 1 : 3, log })),
+  ready: await section('ready', () =>
+    benchReady({ rounds: quick ? 2 : 8, heavyRounds: quick ? 1 : 2, playwrightRounds: quick ? 1 : 3, log }),
+  ),
   stop: await section('stop', () => benchStop({ rounds: quick ? 1 : 5, heavyRounds: 1, log })),
   inProcess: await section('in-process', () => benchInProcess({ iterations: quick ? 30 : 200, log })),
   scale: await section('scale', () => benchScale({ rounds: quick ? 1 : 2, log })),
-  stateFile: await section('state-file', () => benchStateFile({ writers: 16, updates: quick ? 20 : 100, single: quick ? 100 : 400, log })),
+  stateFile: await section('state-file', () =>
+    benchStateFile({ writers: 16, updates: quick ? 20 : 100, single: quick ? 100 : 400, log }),
+  ),
   ports: await section('ports', () => benchPorts({ processes: 16, count: quick ? 4 : 8, log })),
   orphans: await section('orphans', () => benchOrphans({ log })),
 };

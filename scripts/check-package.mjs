@@ -27,10 +27,15 @@ function timed(command, args) {
 
 try {
   const packMs = timed('npm', ['pack', '--silent', '--pack-destination', packDir]);
-  const tarball = join(packDir, readdirSync(packDir).find((file) => file.endsWith('.tgz')));
+  const tarball = join(
+    packDir,
+    readdirSync(packDir).find((file) => file.endsWith('.tgz')),
+  );
   const publintMs = timed(bin('publint'), ['run', '--strict', tarball]);
   const attwMs = timed(bin('attw'), ['--profile', 'node16', '--format', 'table-flipped', '--no-color', tarball]);
-  console.log(`check:package: npm pack ${packMs.toFixed(0)} ms, publint ${publintMs.toFixed(0)} ms, attw ${attwMs.toFixed(0)} ms`);
+  console.log(
+    `check:package: npm pack ${packMs.toFixed(0)} ms, publint ${publintMs.toFixed(0)} ms, attw ${attwMs.toFixed(0)} ms`,
+  );
 } finally {
   rmSync(packDir, { recursive: true, force: true });
 }

@@ -47,30 +47,49 @@ export const ERROR_FIXES: Readonly<Record<ErrorCode, string>> = Object.freeze({
   ES_CONFIG_INVALID: 'fix each field listed above; an unknown field comes with a "did you mean" when one is close.',
   ES_PORT_IN_USE: "stop the process that holds the port, or omit `port` (or set it to 'auto') to get a free one.",
   ES_PORT_ACCESS: 'use a port of 1024 or more, or omit `port` to get a free one.',
-  ES_PORT_EXHAUSTED: 'something on this machine grabs ports: widen or drop `portRange`, or let the server bind port 0 and announce it (`port: 0` with a `log` probe).',
-  ES_COMMAND_NOT_FOUND: "fix the name or the PATH, install the program, or give an absolute path; for shell syntax use `['sh', '-c', '…']`.",
-  ES_SERVER_EXITED: 'read its output above (often a missing env variable, file or dependency), then run the command by hand with the same cwd and env.',
-  ES_SETUP_FAILED: 'run the step by hand with the same cwd and env and fix it; if it is only slow, raise `startTimeoutMs`.',
-  ES_SERVER_DEAD: 'read its output above and its full log (it crashed, or was killed during the tests: an OOM kill shows in `dmesg`), fix that, then run the tests again.',
+  ES_PORT_EXHAUSTED:
+    'something on this machine grabs ports: widen or drop `portRange`, or let the server bind port 0 and announce it (`port: 0` with a `log` probe).',
+  ES_COMMAND_NOT_FOUND:
+    "fix the name or the PATH, install the program, or give an absolute path; for shell syntax use `['sh', '-c', '…']`.",
+  ES_SERVER_EXITED:
+    'read its output above (often a missing env variable, file or dependency), then run the command by hand with the same cwd and env.',
+  ES_SETUP_FAILED:
+    'run the step by hand with the same cwd and env and fix it; if it is only slow, raise `startTimeoutMs`.',
+  ES_SERVER_DEAD:
+    'read its output above and its full log (it crashed, or was killed during the tests: an OOM kill shows in `dmesg`), fix that, then run the tests again.',
   ES_START_FAILED: 'fix what the reason above names (the `cwd`, `user` or `command` field, or the `app` factory).',
-  ES_START_INTERRUPTED: 'nothing to fix: the start was stopped and cleaned up because the process got a signal (Ctrl+C, a CI timeout); run again when it should not be stopped.',
-  ES_READINESS_TIMEOUT: 'if the server is only slow, raise `startTimeoutMs`; otherwise check the probe (path, `statuses`, the host it binds, `insecure` for self-signed https) against its output above.',
-  ES_STOP_FAILED: 'kill the listed processes by hand (one that changed user needs root), then run `ephemeral-servers prune`.',
-  ES_SERVER_NOT_FOUND: 'check the name against the known ones, and that the server is in the config and started (`run` scope by the global setup, `worker` by its fixture).',
-  ES_STATE_MISSING: 'run the tests through the adapter\'s global setup or `ephemeral-servers run -- …`, or pass the state file path.',
-  ES_STATE_CORRUPT: 'delete the run directory (`ephemeral-servers prune` does it for dead runs) and run the tests again.',
+  ES_START_INTERRUPTED:
+    'nothing to fix: the start was stopped and cleaned up because the process got a signal (Ctrl+C, a CI timeout); run again when it should not be stopped.',
+  ES_READINESS_TIMEOUT:
+    'if the server is only slow, raise `startTimeoutMs`; otherwise check the probe (path, `statuses`, the host it binds, `insecure` for self-signed https) against its output above.',
+  ES_STOP_FAILED:
+    'kill the listed processes by hand (one that changed user needs root), then run `ephemeral-servers prune`.',
+  ES_SERVER_NOT_FOUND:
+    'check the name against the known ones, and that the server is in the config and started (`run` scope by the global setup, `worker` by its fixture).',
+  ES_STATE_MISSING:
+    "run the tests through the adapter's global setup or `ephemeral-servers run -- …`, or pass the state file path.",
+  ES_STATE_CORRUPT:
+    'delete the run directory (`ephemeral-servers prune` does it for dead runs) and run the tests again.',
   ES_STATE_FOREIGN: 'point `EPHEMERAL_SERVERS_STATE` at a run of your own user.',
-  ES_STATE_VERSION: 'use one version of ephemeral-servers in every process of the run (check for duplicate installs: `npm ls ephemeral-servers`).',
-  ES_STATE_CHANGE_REJECTED: 'use one version of ephemeral-servers in every process of the run (check for duplicate installs: `npm ls ephemeral-servers`).',
-  ES_SUPERVISOR_UNREACHABLE: 'run the tests again under the global setup (or `ephemeral-servers run`); `ephemeral-servers prune` reaps what a dead run left.',
-  ES_SERVER_DAEMONIZED: "keep the server in the foreground: nginx `-g 'daemon off;'`, redis `--daemonize no`, `postgres -D …` instead of `pg_ctl start`.",
+  ES_STATE_VERSION:
+    'use one version of ephemeral-servers in every process of the run (check for duplicate installs: `npm ls ephemeral-servers`).',
+  ES_STATE_CHANGE_REJECTED:
+    'use one version of ephemeral-servers in every process of the run (check for duplicate installs: `npm ls ephemeral-servers`).',
+  ES_SUPERVISOR_UNREACHABLE:
+    'run the tests again under the global setup (or `ephemeral-servers run`); `ephemeral-servers prune` reaps what a dead run left.',
+  ES_SERVER_DAEMONIZED:
+    "keep the server in the foreground: nginx `-g 'daemon off;'`, redis `--daemonize no`, `postgres -D …` instead of `pg_ctl start`.",
   ES_RUN_DIR: 'set `TMPDIR` to a shorter directory, e.g. `/tmp`.',
-  ES_PORT_RESERVATION: 'remove that path (the directory is recreated), or set `EPHEMERAL_SERVERS_RESERVATION_DIR` to a directory of your own for every process of the run (or pass `reservationDir` to `startServers`).',
-  ES_RUN_CONFIG_MISMATCH: "give the CLI and the runner's global setup the same config file from the same directory (`ephemeral-servers run --config <file>`), or run the runner without `ephemeral-servers run`.",
-  ES_PROCESS_TABLE: 'mount /proc (Linux), or make `ps` work (macOS and BSD have it; on Linux it needs /proc too), and do not set `EPHEMERAL_SERVERS_PROCFS=0` where only /proc works.',
+  ES_PORT_RESERVATION:
+    'remove that path (the directory is recreated), or set `EPHEMERAL_SERVERS_RESERVATION_DIR` to a directory of your own for every process of the run (or pass `reservationDir` to `startServers`).',
+  ES_RUN_CONFIG_MISMATCH:
+    "give the CLI and the runner's global setup the same config file from the same directory (`ephemeral-servers run --config <file>`), or run the runner without `ephemeral-servers run`.",
+  ES_PROCESS_TABLE:
+    'mount /proc (Linux), or make `ps` work (macOS and BSD have it; on Linux it needs /proc too), and do not set `EPHEMERAL_SERVERS_PROCFS=0` where only /proc works.',
   ES_PLATFORM_UNSUPPORTED:
     'run the tests under WSL 2 (Linux) or in a Linux container; native Windows support is designed in docs/architecture.md ("Windows") and not built.',
-  ES_PROCESS_UNVERIFIED: 'look at the process (`ps -p <pid> -o pid,lstart,command`): if it is the server, stop it by hand, then run `ephemeral-servers prune`.',
+  ES_PROCESS_UNVERIFIED:
+    'look at the process (`ps -p <pid> -o pid,lstart,command`): if it is the server, stop it by hand, then run `ephemeral-servers prune`.',
 });
 
 /** The line every message ends with: what to do, for its code. */
@@ -115,7 +134,10 @@ export class ConfigError extends EphemeralServersError {
 
   constructor(issues: readonly ConfigIssue[]) {
     const lines = issues.map((issue) => {
-      const where = [issue.server === undefined ? '' : `server "${issue.server}"`, issue.path ? `field \`${issue.path}\`` : '']
+      const where = [
+        issue.server === undefined ? '' : `server "${issue.server}"`,
+        issue.path ? `field \`${issue.path}\`` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       return `  - ${where ? `${where}: ` : ''}${issue.message}`;
@@ -186,7 +208,11 @@ export class PortExhaustedError extends EphemeralServersError {
   readonly attempts: number;
 
   constructor(server: string, attempts: number, detail: string, options?: { cause?: unknown }) {
-    super('ES_PORT_EXHAUSTED', `Server "${server}": could not get a port after ${attempts} attempts: ${detail}`, options);
+    super(
+      'ES_PORT_EXHAUSTED',
+      `Server "${server}": could not get a port after ${attempts} attempts: ${detail}`,
+      options,
+    );
     this.name = 'PortExhaustedError';
     this.server = server;
     this.attempts = attempts;
@@ -272,9 +298,20 @@ export class SetupStepError extends EphemeralServersError {
   readonly outputTail: readonly string[];
   readonly logPath: string | undefined;
 
-  constructor(server: string, step: number, argv: readonly string[], exit: ExitStatus | undefined, outputTail: readonly string[], log?: string, timeoutMs?: number) {
+  constructor(
+    server: string,
+    step: number,
+    argv: readonly string[],
+    exit: ExitStatus | undefined,
+    outputTail: readonly string[],
+    log?: string,
+    timeoutMs?: number,
+  ) {
     const logPath = keptPath(log);
-    const how = exit === undefined ? `was still running after the start deadline (startTimeoutMs ${timeoutMs ?? '?'} ms) and was stopped` : `failed (${describeExit(exit)})`;
+    const how =
+      exit === undefined
+        ? `was still running after the start deadline (startTimeoutMs ${timeoutMs ?? '?'} ms) and was stopped`
+        : `failed (${describeExit(exit)})`;
     super(
       'ES_SETUP_FAILED',
       `Server "${server}": setup[${step}] \`${argv.join(' ')}\` ${how}, so the server was not started.${formatTail(outputTail)}` +
@@ -317,7 +354,12 @@ export class ServerDeadError extends EphemeralServersError {
   /** Path of its full log, when it has one. */
   readonly logPath: string | undefined;
 
-  constructor(server: string, exit: ExitStatus | undefined, outputTail: readonly string[], details: ServerDeathDetails = {}) {
+  constructor(
+    server: string,
+    exit: ExitStatus | undefined,
+    outputTail: readonly string[],
+    details: ServerDeathDetails = {},
+  ) {
     const { slot, exitedAt } = details;
     const logPath = keptPath(details.logPath);
     const when = exitedAt === undefined ? '' : ` at ${exitedAt}${describeAgo(exitedAt)}`;
@@ -362,7 +404,10 @@ export class StartInterruptedError extends EphemeralServersError {
   readonly signal: NodeJS.Signals;
 
   constructor(signal: NodeJS.Signals) {
-    super('ES_START_INTERRUPTED', `The start of the servers was interrupted by ${signal}: what had started was stopped and the run directory removed.`);
+    super(
+      'ES_START_INTERRUPTED',
+      `The start of the servers was interrupted by ${signal}: what had started was stopped and the run directory removed.`,
+    );
     this.name = 'StartInterruptedError';
     this.signal = signal;
   }
@@ -655,7 +700,10 @@ export class UnverifiedProcessError extends EphemeralServersError {
 
   constructor(server: string, pid: number, reason: string) {
     // No server name in the message: StopError and the sweep put it in front (it is in `server`).
-    super('ES_PROCESS_UNVERIFIED', `pid ${pid} is running but cannot be proven to be this server (${reason}), so it was not signalled.`);
+    super(
+      'ES_PROCESS_UNVERIFIED',
+      `pid ${pid} is running but cannot be proven to be this server (${reason}), so it was not signalled.`,
+    );
     this.name = 'UnverifiedProcessError';
     this.server = server;
     this.pid = pid;

@@ -34,20 +34,41 @@ const ERRORS = [
 
 /** dist file (without extension) → its runtime export names. */
 const ENTRIES: Record<string, string[]> = {
-  index: [...ERRORS, 'CONFIG_ENV', 'STATE_ENV', 'Wait', 'defineServers', 'getEndpoint', 'startRun', 'startServers', 'sweepStaleRuns'],
+  index: [
+    ...ERRORS,
+    'CONFIG_ENV',
+    'STATE_ENV',
+    'Wait',
+    'defineServers',
+    'getEndpoint',
+    'startRun',
+    'startServers',
+    'sweepStaleRuns',
+  ],
   vitest: ['DEBUG_ENV', 'PROVIDE_KEY', 'SERVERS_FIXTURE', 'getEndpoint', 'serverFixtures', 'withServers'],
   'vitest-setup': ['createGlobalSetup', 'default'],
   jest: ['ENDPOINTS_KEY', 'SERVERS_GLOBAL', 'getEndpoint'],
   'jest-environment': ['EphemeralServersEnvironment', 'default'],
   'jest-global-setup': ['createGlobalSetup', 'default'],
   'jest-global-teardown': ['default'],
-  playwright: ['PORTS_ENV', 'createGlobalSetup', 'default', 'defineWebServers', 'globalSetup', 'serverReportFixture', 'workerServersFixture'],
+  playwright: [
+    'PORTS_ENV',
+    'createGlobalSetup',
+    'default',
+    'defineWebServers',
+    'globalSetup',
+    'serverReportFixture',
+    'workerServersFixture',
+  ],
   supertest: ['agent', 'request', 'resolveTargetUrl'],
 };
 
 const dist = new URL('../dist/', import.meta.url);
 const require = createRequire(import.meta.url);
-const names = (module: object): string[] => Object.keys(module).filter((name) => name !== '__esModule').sort();
+const names = (module: object): string[] =>
+  Object.keys(module)
+    .filter((name) => name !== '__esModule')
+    .sort();
 
 describe('package exports', () => {
   it.each(Object.keys(ENTRIES))('%s exports exactly its pinned names, in ESM and CommonJS', async (entry) => {
@@ -58,7 +79,9 @@ describe('package exports', () => {
   });
 
   it('the root lookup is synchronous: getEndpoint returns an endpoint, not a promise', async () => {
-    const { getEndpoint, StateFileError } = (await import(new URL('index.js', dist).href)) as typeof import('../src/index.js');
+    const { getEndpoint, StateFileError } = (await import(
+      new URL('index.js', dist).href
+    )) as typeof import('../src/index.js');
     // Outside a run: the typed error, thrown at the call (not a rejected promise).
     const previous = process.env.EPHEMERAL_SERVERS_STATE;
     delete process.env.EPHEMERAL_SERVERS_STATE;

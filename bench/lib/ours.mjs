@@ -15,5 +15,9 @@ export const OUR_VERSION = JSON.parse(readFileSync(new URL('../../package.json',
  * run owner: `owner.run.stateFile`, `owner.teardown()`. No sweep of stale runs, no `process.env` change.
  */
 export function startEmptyRun() {
-  return startRun({ config: { idle: { command: ['node', 'unused.js'], scope: 'worker' } }, sweep: false, exportEnv: false });
+  return startRun({
+    config: { idle: { command: ['node', 'unused.js'], scope: 'worker' } },
+    sweep: false,
+    exportEnv: false,
+  });
 }

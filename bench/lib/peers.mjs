@@ -64,7 +64,10 @@ export async function runStartServerAndTest(command, url, { env = {}, holdMs = 0
   const mark = join(dir, 'mark');
   const test = holdMs > 0 ? `date +%s%N > ${mark}; sleep ${holdMs / 1000}` : `date +%s%N > ${mark}`;
   const started = epochMs();
-  const child = spawn(process.execPath, [SSAT_BIN, command, url, test], { stdio: 'ignore', env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [SSAT_BIN, command, url, test], {
+    stdio: 'ignore',
+    env: { ...process.env, ...env },
+  });
   const code = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('start-server-and-test did not finish')), timeoutMs);
     child.once('exit', (c) => {
@@ -125,7 +128,8 @@ export async function runPlaywright({ command, url, env = {}, holdMs = 0 } = {})
       readyMs: markMs - started,
       afterTestMs: exitedAt - markMs - holdMs,
       webServerReadyMs: webServerLogAt(log, 'WebServer available') - webServerLogAt(log, 'Starting WebServer process'),
-      webServerStopMs: webServerLogAt(log, 'Terminated the WebServer') - webServerLogAt(log, 'Terminating the WebServer'),
+      webServerStopMs:
+        webServerLogAt(log, 'Terminated the WebServer') - webServerLogAt(log, 'Terminating the WebServer'),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

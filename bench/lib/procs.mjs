@@ -58,6 +58,10 @@ export async function killTagged(tag) {
       process.kill(pid, 'SIGKILL');
     } catch {}
   }
-  await waitGone(procs.map((p) => p.pid), 3000, 5);
+  await waitGone(
+    procs.map((p) => p.pid),
+    3000,
+    5,
+  );
   return procs.length;
 }

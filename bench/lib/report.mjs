@@ -20,7 +20,8 @@ const noisy = (floor, allowanceMs) => floor.max - floor.min > 10 * allowanceMs;
  */
 export function evaluateTargets(r) {
   const targets = [];
-  const push = (figure, target, floor, measured, ok, verdict) => targets.push({ figure, target, floor, measured, ok, verdict });
+  const push = (figure, target, floor, measured, ok, verdict) =>
+    targets.push({ figure, target, floor, measured, ok, verdict });
 
   const sf = r.stateFile;
   push(
@@ -29,9 +30,15 @@ export function evaluateTargets(r) {
     p50p95(sf.single.floor),
     p50p95(sf.single.ours),
     sf.single.ours.median <= 0.5 && sf.single.ours.p95 <= 2,
-    sf.single.floor.median <= 0.5 && sf.single.floor.p95 <= 2 ? undefined : floorMisses(sf.single.ours.median <= 0.5 && sf.single.ours.p95 <= 2),
+    sf.single.floor.median <= 0.5 && sf.single.floor.p95 <= 2
+      ? undefined
+      : floorMisses(sf.single.ours.median <= 0.5 && sf.single.ours.p95 <= 2),
   );
-  const contendedOk = sf.ours.throughputPerS >= 2000 && sf.ours.latency.p95 <= 20 && sf.lost + sf.regressions + sf.notVisible === 0 && sf.torn === 0;
+  const contendedOk =
+    sf.ours.throughputPerS >= 2000 &&
+    sf.ours.latency.p95 <= 20 &&
+    sf.lost + sf.regressions + sf.notVisible === 0 &&
+    sf.torn === 0;
   push(
     `State updates, ${sf.writers} processes × ${sf.updatesEach} at once`,
     '≥ 2,000/s, p95 ≤ 20 ms, 0 lost, 0 torn',
@@ -73,7 +80,9 @@ export function evaluateTargets(r) {
         `${ms(floor.median)} ms (${ms(floor.min)}–${ms(floor.max)})`,
         `${ms(x.median)} ms, ${signed(x.overMs)}`,
         ok,
-        noisy(floor, 3) ? `${mark(ok)}; not conclusive here (floor spread ${ms(floor.max - floor.min, 0)} ms)` : undefined,
+        noisy(floor, 3)
+          ? `${mark(ok)}; not conclusive here (floor spread ${ms(floor.max - floor.min, 0)} ms)`
+          : undefined,
       );
     }
   }
@@ -87,7 +96,9 @@ export function evaluateTargets(r) {
     `${ms(stopFloor.median)} ms`,
     `${ms(stop.median)} ms, ${signed(stop.overMs)}`,
     stop.overMs <= 3,
-    noisy(stopFloor, 3) ? `${mark(stop.overMs <= 3)}; not conclusive here (floor spread ${ms(stopFloor.max - stopFloor.min, 0)} ms)` : undefined,
+    noisy(stopFloor, 3)
+      ? `${mark(stop.overMs <= 3)}; not conclusive here (floor spread ${ms(stopFloor.max - stopFloor.min, 0)} ms)`
+      : undefined,
   );
 
   // Ports: section 5 (bench/sections/ports.mjs). Its floor is a `floor` row when it has one, else get-port.
@@ -98,7 +109,9 @@ export function evaluateTargets(r) {
   push(
     `Preferred-range port allocation, ${r.ports?.processes ?? '?'} processes at once`,
     'p95 ≤ 20 ms, 0 collisions',
-    floorPorts ? `${floorPorts.mode === 'floor' ? '' : 'get-port: '}p95 ${ms(floorPorts.latency.p95)} ms, ${floorPorts.collisions} collisions` : 'n/a',
+    floorPorts
+      ? `${floorPorts.mode === 'floor' ? '' : 'get-port: '}p95 ${ms(floorPorts.latency.p95)} ms, ${floorPorts.collisions} collisions`
+      : 'n/a',
     oursPorts ? `p95 ${ms(oursPorts.latency.p95)} ms, ${oursPorts.collisions} collisions` : 'n/a',
     oursPorts !== undefined && oursPorts.latency.p95 <= 20 && oursPorts.collisions === 0,
   );
@@ -132,7 +145,12 @@ export function renderMarkdown(r) {
       `load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end · ${r.totalSeconds} s`,
     '',
   );
-  out.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  out.push(
+    `Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+  );
   out.push('All times in milliseconds: median (min–max). Ratios are medians of the same run.', '');
 
   out.push('## Targets', '');
@@ -166,11 +184,22 @@ export function renderMarkdown(r) {
   }
 
   out.push('## 2. Time to stop', '');
-  out.push('From the stop call until every process of the server is gone (/proc); "left" counts processes still alive 1 s after the tool returned.', '');
+  out.push(
+    'From the stop call until every process of the server is gone (/proc); "left" counts processes still alive 1 s after the tool returned.',
+    '',
+  );
   out.push(
     markdownTable(
       ['Server', 'Tool', 'Stopped / runs', 'All gone (ms)', 'Over floor', 'Tool returned (ms)', 'Left'],
-      r.stop.rows.map((x) => [x.server, x.label, `${x.stopped}/${x.runs}`, fmt(x), x.id === 'floor' ? '' : signed(x.overMs), fmt(x.returned), String(x.left)]),
+      r.stop.rows.map((x) => [
+        x.server,
+        x.label,
+        `${x.stopped}/${x.runs}`,
+        fmt(x),
+        x.id === 'floor' ? '' : signed(x.overMs),
+        fmt(x.returned),
+        String(x.left),
+      ]),
     ),
     '',
   );
@@ -200,21 +229,31 @@ export function renderMarkdown(r) {
     '',
   );
   const ip = s.inProcess;
-  out.push(`${ip.processes} worker processes × ${ip.serversEach} in-process servers each, in one run: every process starts its servers one after another, all processes at once (${ip.rounds} round(s)); the floor is the same processes doing bare \`listen(0)\`s.`, '');
+  out.push(
+    `${ip.processes} worker processes × ${ip.serversEach} in-process servers each, in one run: every process starts its servers one after another, all processes at once (${ip.rounds} round(s)); the floor is the same processes doing bare \`listen(0)\`s.`,
+    '',
+  );
   out.push(
     markdownTable(
       ['Variant', 'n', 'Start (ms)', 'Start p95', 'Stop (ms)', 'Stop p95'],
       [
         ['bare floor: http.createServer().listen(0) / close()', ip.bare],
         ['ephemeral-servers startServers() / handle.stop(), joining the run', ip.ours],
-      ].map(([label, x]) => [label, String(x.start.n), fmt(x.start, 2), ms(x.start.p95, 2), fmt(x.stop, 2), ms(x.stop.p95, 2)]),
+      ].map(([label, x]) => [
+        label,
+        String(x.start.n),
+        fmt(x.start, 2),
+        ms(x.start.p95, 2),
+        fmt(x.stop, 2),
+        ms(x.stop.p95, 2),
+      ]),
     ),
     '',
   );
   const sf = r.stateFile;
   out.push('## 4b. State file', '');
   out.push(
-    'Each update is one `record` request to the run\'s supervisor, acknowledged once readers see it. The floor: one round trip of the same bytes on a bare Unix socket to a process that atomically replaces a file of the state file\'s size (write + rename) per line.',
+    "Each update is one `record` request to the run's supervisor, acknowledged once readers see it. The floor: one round trip of the same bytes on a bare Unix socket to a process that atomically replaces a file of the state file's size (write + rename) per line.",
     '',
   );
   out.push(
@@ -223,8 +262,18 @@ export function renderMarkdown(r) {
       [
         ['one process, one update at a time', 'bare floor', sf.single.floor, ''],
         ['one process, one update at a time', 'ephemeral-servers', sf.single.ours, ''],
-        [`${sf.writers} processes × ${sf.updatesEach}, at once`, 'bare floor', sf.floor.latency, ms(sf.floor.throughputPerS, 0)],
-        [`${sf.writers} processes × ${sf.updatesEach}, at once`, 'ephemeral-servers', sf.ours.latency, ms(sf.ours.throughputPerS, 0)],
+        [
+          `${sf.writers} processes × ${sf.updatesEach}, at once`,
+          'bare floor',
+          sf.floor.latency,
+          ms(sf.floor.throughputPerS, 0),
+        ],
+        [
+          `${sf.writers} processes × ${sf.updatesEach}, at once`,
+          'ephemeral-servers',
+          sf.ours.latency,
+          ms(sf.ours.throughputPerS, 0),
+        ],
       ].map(([figure, variant, x, throughput]) => [figure, variant, String(x.n), fmt(x, 2), ms(x.p95, 2), throughput]),
     ),
     '',
@@ -236,11 +285,30 @@ export function renderMarkdown(r) {
   );
 
   out.push('## 5. Port allocation', '');
-  out.push(`${r.ports.processes} processes at once, ${r.ports.count} ports each; each port is bound ${r.ports.bootMs} ms after allocation (a server's boot).`, '');
+  out.push(
+    `${r.ports.processes} processes at once, ${r.ports.count} ports each; each port is bound ${r.ports.bootMs} ms after allocation (a server's boot).`,
+    '',
+  );
   out.push(
     markdownTable(
-      ['Allocator', 'Ports', 'Allocations', 'Collisions (EADDRINUSE)', 'Same port handed out twice', 'Latency (ms)', 'p95'],
-      r.ports.rows.map((x) => [x.label ?? PORT_ALLOCATORS[x.mode] ?? x.mode, x.range, String(x.allocations), String(x.collisions), String(x.duplicates), fmt(x.latency, 2), ms(x.latency.p95)]),
+      [
+        'Allocator',
+        'Ports',
+        'Allocations',
+        'Collisions (EADDRINUSE)',
+        'Same port handed out twice',
+        'Latency (ms)',
+        'p95',
+      ],
+      r.ports.rows.map((x) => [
+        x.label ?? PORT_ALLOCATORS[x.mode] ?? x.mode,
+        x.range,
+        String(x.allocations),
+        String(x.collisions),
+        String(x.duplicates),
+        fmt(x.latency, 2),
+        ms(x.latency.p95),
+      ]),
     ),
     '',
   );
@@ -249,10 +317,21 @@ export function renderMarkdown(r) {
   out.push(
     markdownTable(
       ['Tool', 'Processes left after 1 s', 'Which'],
-      r.orphans.rows.map((x) => [x.label, x.error ? `error: ${x.error}` : String(x.left), (x.leftCommands ?? []).map((c) => `\`${c.startsWith('/bin/sh') ? 'sh -c … ' : ''}${c.replace(/^.*\/(fixtures\/)/, '$1').trim()}\``).join('<br>')]),
+      r.orphans.rows.map((x) => [
+        x.label,
+        x.error ? `error: ${x.error}` : String(x.left),
+        (x.leftCommands ?? [])
+          .map((c) => `\`${c.startsWith('/bin/sh') ? 'sh -c … ' : ''}${c.replace(/^.*\/(fixtures\/)/, '$1').trim()}\``)
+          .join('<br>'),
+      ]),
     ),
     '',
   );
-  out.push(`Section times (s): ${Object.entries(r.sectionSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  out.push(
+    `Section times (s): ${Object.entries(r.sectionSeconds)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+  );
   return `${out.join('\n')}\n`;
 }

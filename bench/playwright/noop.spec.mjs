@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { test } from '@playwright/test';
 
 test('no page', async () => {
-  if (process.env.BENCH_PW_MARK) writeFileSync(process.env.BENCH_PW_MARK, String(performance.timeOrigin + performance.now()));
+  if (process.env.BENCH_PW_MARK)
+    writeFileSync(process.env.BENCH_PW_MARK, String(performance.timeOrigin + performance.now()));
   const holdMs = Number(process.env.BENCH_PW_HOLD_MS ?? 0);
   if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
 });

@@ -22,7 +22,10 @@ async function bare() {
 
 async function ours(stateFile) {
   const t0 = performance.now();
-  const handle = await startServers({ api: { app: () => createServer(handler) } }, stateFile ? { stateFile, exportEnv: false } : { exportEnv: false });
+  const handle = await startServers(
+    { api: { app: () => createServer(handler) } },
+    stateFile ? { stateFile, exportEnv: false } : { exportEnv: false },
+  );
   const t1 = performance.now();
   await handle.stop();
   const t2 = performance.now();
@@ -34,8 +37,16 @@ export async function benchInProcess({ iterations, log }) {
   const perBlock = Math.max(1, Math.round(iterations / BLOCKS));
   const variants = {
     bare: { label: 'bare floor: http.createServer().listen(0) + close()', fn: () => bare(), perBlock },
-    ours: { label: 'ephemeral-servers, joining the run (what a test does)', fn: () => ours(owner.run.stateFile), perBlock },
-    'ours-standalone': { label: 'ephemeral-servers, new run per start (no globalSetup)', fn: () => ours(undefined), perBlock: 1 },
+    ours: {
+      label: 'ephemeral-servers, joining the run (what a test does)',
+      fn: () => ours(owner.run.stateFile),
+      perBlock,
+    },
+    'ours-standalone': {
+      label: 'ephemeral-servers, new run per start (no globalSetup)',
+      fn: () => ours(undefined),
+      perBlock: 1,
+    },
   };
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, { start: [], stop: [], total: [] }]));
   const record = (id, r) => {
@@ -50,7 +61,8 @@ export async function benchInProcess({ iterations, log }) {
     // The floor and ours alternate in blocks; the variant that spawns a supervisor per start runs apart,
     // after them: a node process booting next to the blocks would disturb both on 2 cores.
     for (let b = 0; b < BLOCKS; b++) {
-      for (const id of ['bare', 'ours']) for (let i = 0; i < variants[id].perBlock; i++) record(id, await variants[id].fn());
+      for (const id of ['bare', 'ours'])
+        for (let i = 0; i < variants[id].perBlock; i++) record(id, await variants[id].fn());
     }
     for (let b = 0; b < BLOCKS; b++) record('ours-standalone', await variants['ours-standalone'].fn());
   } finally {
@@ -61,7 +73,14 @@ export async function benchInProcess({ iterations, log }) {
   return {
     rows: Object.entries(variants).map(([id, v]) => {
       const total = summarize(samples[id].total);
-      return { id, label: v.label, ...total, start: summarize(samples[id].start), stop: summarize(samples[id].stop), overMs: total.median - bareTotal.median };
+      return {
+        id,
+        label: v.label,
+        ...total,
+        start: summarize(samples[id].start),
+        stop: summarize(samples[id].stop),
+        overMs: total.median - bareTotal.median,
+      };
     }),
   };
 }

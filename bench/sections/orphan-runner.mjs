@@ -23,7 +23,14 @@ if (tool === 'ours-run' || tool === 'ours-servers') {
 } else if (tool === 'jest-dev-server') {
   const { setup } = await import('jest-dev-server');
   const ports = [await getPort(), await getPort()];
-  await setup(ports.map((port, i) => ({ command: shellCommand(argv(port, i === 1)), port, host: '127.0.0.1', usedPortAction: 'error' })));
+  await setup(
+    ports.map((port, i) => ({
+      command: shellCommand(argv(port, i === 1)),
+      port,
+      host: '127.0.0.1',
+      usedPortAction: 'error',
+    })),
+  );
 } else {
   throw new Error(`unknown tool ${tool}`);
 }

@@ -28,7 +28,18 @@ async function startRunner(tool, tag, dir) {
   const mark = join(dir, 'mark');
   if (tool === 'start-server-and-test') {
     const [a, b] = [await getPort(), await getPort()];
-    const child = spawn(process.execPath, [SSAT_BIN, cmd(a, false), `http://127.0.0.1:${a}`, cmd(b, true), `http://127.0.0.1:${b}`, `touch ${mark}; sleep 60`], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        SSAT_BIN,
+        cmd(a, false),
+        `http://127.0.0.1:${a}`,
+        cmd(b, true),
+        `http://127.0.0.1:${b}`,
+        `touch ${mark}; sleep 60`,
+      ],
+      { stdio: 'ignore' },
+    );
     await waitFor(() => existsSync(mark), 20_000, tool);
     return { child };
   }
@@ -78,7 +89,18 @@ export async function benchOrphans({ log }) {
       child.kill('SIGKILL');
       await sleep(1000);
       const left = findTagged(tag);
-      rows.push({ tool, label, serverProcesses: before.length, left: left.length, leftCommands: left.map((p) => (p.cmd.startsWith('/bin/sh') || p.cmd.startsWith('sh ') ? '/bin/sh ' : '') + p.cmd.replace(/\s+--tag=\S+/, '').slice(-70)), runnerDead: !isLive(child.pid) });
+      rows.push({
+        tool,
+        label,
+        serverProcesses: before.length,
+        left: left.length,
+        leftCommands: left.map(
+          (p) =>
+            (p.cmd.startsWith('/bin/sh') || p.cmd.startsWith('sh ') ? '/bin/sh ' : '') +
+            p.cmd.replace(/\s+--tag=\S+/, '').slice(-70),
+        ),
+        runnerDead: !isLive(child.pid),
+      });
     } catch (error) {
       rows.push({ tool, label, error: String(error.message) });
     } finally {

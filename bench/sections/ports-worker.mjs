@@ -6,7 +6,13 @@ import { createServer } from 'node:net';
 import getPort, { portNumbers } from 'get-port';
 import { allocatePort } from '../../src/ports/index.ts';
 
-const [mode, rangeArg, count, bootMs, reservationDir] = [process.argv[2], process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6]];
+const [mode, rangeArg, count, bootMs, reservationDir] = [
+  process.argv[2],
+  process.argv[3],
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+  process.argv[6],
+];
 const range = rangeArg === 'any' ? undefined : rangeArg.split('-').map(Number);
 const listen = (port) =>
   new Promise((resolve) => {

@@ -23,7 +23,10 @@ async function startOurs(kind, probe, tag, stateFile) {
   };
   const name = `s${++serial}`;
   const t0 = performance.now();
-  const handle = await startServers({ [name]: spec }, stateFile ? { stateFile, exportEnv: false } : { exportEnv: false });
+  const handle = await startServers(
+    { [name]: spec },
+    stateFile ? { stateFile, exportEnv: false } : { exportEnv: false },
+  );
   return { ms: performance.now() - t0, stop: () => handle.stop() };
 }
 
@@ -39,15 +42,33 @@ function variants(kind) {
       label: 'bare floor: spawn + TCP connect every 1 ms',
       start: (tag) =>
         withPort(async (port) => {
-          const { child, ms } = await floorStart(server.argv(port, tag), port, { env: { ...process.env, ...server.env(tag) } });
+          const { child, ms } = await floorStart(server.argv(port, tag), port, {
+            env: { ...process.env, ...server.env(tag) },
+          });
           const exited = new Promise((resolve) => child.once('exit', resolve));
           return { ms, stop: async () => (process.kill(-child.pid, 'SIGKILL'), await exited) };
         }),
     },
-    { id: 'ours-tcp', label: 'ephemeral-servers, tcp probe', start: (tag, ctx) => startOurs(kind, 'tcp', tag, ctx.stateFile) },
-    { id: 'ours-http', label: 'ephemeral-servers, http probe', start: (tag, ctx) => startOurs(kind, 'http', tag, ctx.stateFile) },
-    { id: 'ours-log', label: 'ephemeral-servers, log probe', start: (tag, ctx) => startOurs(kind, 'log', tag, ctx.stateFile) },
-    { id: 'ours-tcp-standalone', label: 'ephemeral-servers, tcp probe, new run per start', start: (tag) => startOurs(kind, 'tcp', tag, undefined) },
+    {
+      id: 'ours-tcp',
+      label: 'ephemeral-servers, tcp probe',
+      start: (tag, ctx) => startOurs(kind, 'tcp', tag, ctx.stateFile),
+    },
+    {
+      id: 'ours-http',
+      label: 'ephemeral-servers, http probe',
+      start: (tag, ctx) => startOurs(kind, 'http', tag, ctx.stateFile),
+    },
+    {
+      id: 'ours-log',
+      label: 'ephemeral-servers, log probe',
+      start: (tag, ctx) => startOurs(kind, 'log', tag, ctx.stateFile),
+    },
+    {
+      id: 'ours-tcp-standalone',
+      label: 'ephemeral-servers, tcp probe, new run per start',
+      start: (tag) => startOurs(kind, 'tcp', tag, undefined),
+    },
     {
       id: 'wait-on',
       label: 'spawn + wait-on (defaults, tcp:)',
@@ -56,7 +77,8 @@ function variants(kind) {
     {
       id: 'jest-dev-server',
       label: 'jest-dev-server setup()',
-      start: (tag) => withPort((port) => startWithJestDevServer(shellCommand(server.argv(port, tag)), port, server.env(tag))),
+      start: (tag) =>
+        withPort((port) => startWithJestDevServer(shellCommand(server.argv(port, tag)), port, server.env(tag))),
     },
     {
       id: 'start-server-and-test',
@@ -64,7 +86,10 @@ function variants(kind) {
       heavy: true,
       start: (tag) =>
         withPort(async (port) => {
-          const result = await runStartServerAndTest(shellCommand(server.argv(port, tag), server.env(tag)), `http://127.0.0.1:${port}`);
+          const result = await runStartServerAndTest(
+            shellCommand(server.argv(port, tag), server.env(tag)),
+            `http://127.0.0.1:${port}`,
+          );
           return { ms: result.readyMs, stop: async () => {} };
         }),
     },
@@ -111,7 +136,10 @@ export async function benchReady({ rounds, heavyRounds, playwrightRounds, log })
       for (const kind of Object.keys(SERVERS)) {
         const server = SERVERS[kind];
         const port = await getPort();
-        const result = await runPlaywright({ command: shellCommand(server.argv(port, tag), server.env(tag)), url: `http://127.0.0.1:${port}` });
+        const result = await runPlaywright({
+          command: shellCommand(server.argv(port, tag), server.env(tag)),
+          url: `http://127.0.0.1:${port}`,
+        });
         add(`playwright:${kind}:total`, result.totalMs);
         add(`playwright:${kind}:ready`, result.readyMs);
         add(`playwright:${kind}:webserver`, result.webServerReadyMs);
@@ -129,7 +157,14 @@ export async function benchReady({ rounds, heavyRounds, playwrightRounds, log })
     const floor = summarize(samples.get(`${kind}:floor`));
     for (const v of variants(kind)) {
       const s = summarize(samples.get(`${kind}:${v.id}`) ?? []);
-      rows.push({ server: SERVERS[kind].label, id: v.id, label: v.label, ...s, overMs: s.median - floor.median, ratio: s.median / floor.median });
+      rows.push({
+        server: SERVERS[kind].label,
+        id: v.id,
+        label: v.label,
+        ...s,
+        overMs: s.median - floor.median,
+        ratio: s.median / floor.median,
+      });
     }
     // Playwright: from its log's "Starting WebServer process" to "WebServer available".
     const webServer = summarize(samples.get(`playwright:${kind}:webserver`) ?? []);

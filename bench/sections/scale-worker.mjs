@@ -37,7 +37,10 @@ const COMMANDS = {
       const t0 = performance.now();
       if (mode === 'bare') held.push(await listen());
       else {
-        const handle = await startServers({ [`ip${held.length}`]: { app: () => createServer(handler) } }, { slot, exportEnv: false });
+        const handle = await startServers(
+          { [`ip${held.length}`]: { app: () => createServer(handler) } },
+          { slot, exportEnv: false },
+        );
         held.push(() => handle.stop());
       }
       starts.push(performance.now() - t0);

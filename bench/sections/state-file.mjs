@@ -67,7 +67,8 @@ async function phase(writers, variant) {
 async function endWriters(writers) {
   for (const w of writers) w.child.stdin.end();
   const codes = await Promise.all(writers.map((w) => w.exited));
-  if (codes.some((code) => code !== 0)) throw new Error(`a state writer exited with ${codes.find((code) => code !== 0)}`);
+  if (codes.some((code) => code !== 0))
+    throw new Error(`a state writer exited with ${codes.find((code) => code !== 0)}`);
 }
 
 /** Counts the acknowledged updates the final file does not hold, and the writers that did not read their own back. */

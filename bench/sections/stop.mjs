@@ -107,7 +107,11 @@ export async function benchStop({ rounds, heavyRounds, log }) {
           const returnedMs = performance.now() - t0;
           const gone = await waitGone(pids, LEFT_AFTER_MS);
           const left = gone === undefined ? findTagged(tag).length : 0;
-          record(`${caseId}:${v.id}`, { ms: gone === undefined ? undefined : performance.now() - t0, returnedMs, left });
+          record(`${caseId}:${v.id}`, {
+            ms: gone === undefined ? undefined : performance.now() - t0,
+            returnedMs,
+            left,
+          });
           await killTagged(tag);
         }
       }
@@ -117,14 +121,37 @@ export async function benchStop({ rounds, heavyRounds, log }) {
         const port = await getPort();
         const command = shellCommand(SERVERS.node.argv(port, tag, c.flags));
         const ssat = await runStartServerAndTest(command, `http://127.0.0.1:${port}`);
-        const left = (await waitGone(findTagged(tag).map((p) => p.pid), LEFT_AFTER_MS)) === undefined ? findTagged(tag).length : 0;
-        record(`${caseId}:start-server-and-test`, { returnedMs: ssat.afterTestMs, ms: left ? undefined : ssat.afterTestMs, left });
+        const left =
+          (await waitGone(
+            findTagged(tag).map((p) => p.pid),
+            LEFT_AFTER_MS,
+          )) === undefined
+            ? findTagged(tag).length
+            : 0;
+        record(`${caseId}:start-server-and-test`, {
+          returnedMs: ssat.afterTestMs,
+          ms: left ? undefined : ssat.afterTestMs,
+          left,
+        });
         await killTagged(tag);
         const pwPort = await getPort();
-        const pw = await runPlaywright({ command: shellCommand(SERVERS.node.argv(pwPort, tag, c.flags)), url: `http://127.0.0.1:${pwPort}` });
-        const pwLeft = (await waitGone(findTagged(tag).map((p) => p.pid), LEFT_AFTER_MS)) === undefined ? findTagged(tag).length : 0;
+        const pw = await runPlaywright({
+          command: shellCommand(SERVERS.node.argv(pwPort, tag, c.flags)),
+          url: `http://127.0.0.1:${pwPort}`,
+        });
+        const pwLeft =
+          (await waitGone(
+            findTagged(tag).map((p) => p.pid),
+            LEFT_AFTER_MS,
+          )) === undefined
+            ? findTagged(tag).length
+            : 0;
         // Playwright's own log: "Terminating the WebServer" → "Terminated the WebServer".
-        record(`${caseId}:playwright`, { returnedMs: pw.webServerStopMs, ms: pwLeft ? undefined : pw.webServerStopMs, left: pwLeft });
+        record(`${caseId}:playwright`, {
+          returnedMs: pw.webServerStopMs,
+          ms: pwLeft ? undefined : pw.webServerStopMs,
+          left: pwLeft,
+        });
         await killTagged(tag);
       }
       log(`  stop: ${caseId} done`);

@@ -16,7 +16,18 @@ export default defineServers({
   // the Python server, whose URL it gets through the {python.url} placeholder.
   static: {
     scope: 'worker',
-    command: [process.execPath, require.resolve('http-server/bin/http-server'), here('./public'), '-p', '{port}', '-a', '127.0.0.1', '-c-1', '--proxy', '{python.url}'],
+    command: [
+      process.execPath,
+      require.resolve('http-server/bin/http-server'),
+      here('./public'),
+      '-p',
+      '{port}',
+      '-a',
+      '127.0.0.1',
+      '-c-1',
+      '--proxy',
+      '{python.url}',
+    ],
     dependsOn: ['python'],
     readiness: { type: 'http', path: '/index.html' },
   },

@@ -51,7 +51,11 @@ export function markLogs(stateFile: string, slot?: number): LogMarks {
 
 function deadError(entry: StateEntry): ServerDeadError {
   const tail = entry.logPath === undefined ? [] : readLogTail(entry.logPath);
-  const error = new ServerDeadError(entry.name, entry.exit as ExitStatus | undefined, tail, { slot: entry.slot, exitedAt: entry.exitedAt, logPath: entry.logPath });
+  const error = new ServerDeadError(entry.name, entry.exit as ExitStatus | undefined, tail, {
+    slot: entry.slot,
+    exitedAt: entry.exitedAt,
+    logPath: entry.logPath,
+  });
   // Where this package noticed is no news to the test: the runner prints the story alone.
   error.stack = `${error.name}: ${error.message}`;
   return error;
@@ -66,7 +70,11 @@ const reported = new Set<string>();
  * A death this process already reported is left out, unless it happened after `testStartedAt` (epoch
  * ms): the first failing test after a death gets the story, not every later one.
  */
-export async function findDeadServers(stateFile: string, keys: Iterable<string>, testStartedAt = 0): Promise<ServerDeadError[]> {
+export async function findDeadServers(
+  stateFile: string,
+  keys: Iterable<string>,
+  testStartedAt = 0,
+): Promise<ServerDeadError[]> {
   const wanted = [...new Set(keys)];
   const deadline = performance.now() + SETTLE_MS;
   for (;;) {
@@ -155,16 +163,30 @@ export interface FailureReport {
  * Called when a test failed: keeps the run's logs ({@link keepLogsOfFailedRun}), and finds which of
  * `keys` died and what the others wrote since `start`.
  */
-export async function reportFailedTest(stateFile: string, keys: readonly string[], start: TestStart): Promise<FailureReport> {
+export async function reportFailedTest(
+  stateFile: string,
+  keys: readonly string[],
+  start: TestStart,
+): Promise<FailureReport> {
   keepLogsOfFailedRun(stateFile);
   const dead = await findDeadServers(stateFile, keys, start.startedAt);
   if (!isOutputOnFailureEnabled()) return { dead, outputs: [] };
   const deadKeys = new Set(dead.map((error) => stateKey(error.server, error.slot ?? 0)));
-  return { dead, outputs: outputSince(stateFile, start.marks, keys.filter((key) => !deadKeys.has(key))) };
+  return {
+    dead,
+    outputs: outputSince(
+      stateFile,
+      start.marks,
+      keys.filter((key) => !deadKeys.has(key)),
+    ),
+  };
 }
 
 /** The error a test fails with for its dead servers: the one `ServerDeadError`, or an `AggregateError` of them; `undefined` for none. */
 export function deadServersError(dead: readonly ServerDeadError[]): Error | undefined {
   if (dead.length <= 1) return dead[0];
-  return new AggregateError(dead, `${dead.length} servers this test used have died:\n\n${dead.map((error) => error.message).join('\n\n')}`);
+  return new AggregateError(
+    dead,
+    `${dead.length} servers this test used have died:\n\n${dead.map((error) => error.message).join('\n\n')}`,
+  );
 }

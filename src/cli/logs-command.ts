@@ -33,7 +33,12 @@ async function locateStateFile(name: string, options: LogsOptions): Promise<stri
   );
 }
 
-function pickEntry(servers: Readonly<Record<string, StateEntry>>, name: string, slot: number | undefined, where: string): StateEntry {
+function pickEntry(
+  servers: Readonly<Record<string, StateEntry>>,
+  name: string,
+  slot: number | undefined,
+  where: string,
+): StateEntry {
   const instances = Object.values(servers).filter((entry) => entry.name === name);
   const known = Object.keys(servers).sort().join(', ') || '(none)';
   if (slot !== undefined) {
@@ -45,7 +50,12 @@ function pickEntry(servers: Readonly<Record<string, StateEntry>>, name: string, 
   if (instances.length === 1) return instances[0]!;
   const runScoped = servers[stateKey(name, 0)];
   if (runScoped) return runScoped;
-  throw new UsageError(`server "${name}" has one instance per worker slot (${instances.map((e) => e.slot).sort((a, b) => a - b).join(', ')}); pick one with --slot.`);
+  throw new UsageError(
+    `server "${name}" has one instance per worker slot (${instances
+      .map((e) => e.slot)
+      .sort((a, b) => a - b)
+      .join(', ')}); pick one with --slot.`,
+  );
 }
 
 /**
@@ -54,11 +64,17 @@ function pickEntry(servers: Readonly<Record<string, StateEntry>>, name: string, 
  * @throws UsageError for an unknown server or slot, or an in-process server (it has no log file).
  * @throws StateFileError when the state file cannot be read.
  */
-export async function logsCommand(name: string, options: LogsOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function logsCommand(
+  name: string,
+  options: LogsOptions,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   const stateFile = await locateStateFile(name, options);
   const entry = pickEntry((await readState(stateFile)).servers, name, options.slot, stateFile);
   if (entry.logPath === undefined) {
-    throw new UsageError(`server "${name}" runs in-process (inside a test worker): it has no log file; its output goes to that worker's output.`);
+    throw new UsageError(
+      `server "${name}" runs in-process (inside a test worker): it has no log file; its output goes to that worker's output.`,
+    );
   }
   const key = stateKey(entry.name, entry.slot);
   const file = await open(entry.logPath, 'r');

@@ -19,7 +19,11 @@ function formatUptime(startedAt: string, now: number): string {
 /** Formats rows as left-aligned columns separated by two spaces. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n');
+  return rows
+    .map((row) =>
+      row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '),
+    )
+    .join('\n');
 }
 
 /** Renders runs as text: a header line per run, then a table of its servers. */
@@ -30,7 +34,15 @@ export function formatRuns(runs: readonly RunListing[], now: number = Date.now()
       if (run.servers.length === 0) return `${header}\n  (no servers)`;
       const rows = [
         ['NAME', 'SLOT', 'SCOPE', 'STATUS', 'PID', 'UPTIME', 'URL'],
-        ...run.servers.map((s) => [s.name, String(s.slot), s.scope, s.status, String(s.pid), formatUptime(s.startedAt, now), s.url]),
+        ...run.servers.map((s) => [
+          s.name,
+          String(s.slot),
+          s.scope,
+          s.status,
+          String(s.pid),
+          formatUptime(s.startedAt, now),
+          s.url,
+        ]),
       ];
       return `${header}\n${formatTable(rows)
         .split('\n')

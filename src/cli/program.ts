@@ -3,7 +3,8 @@ import { constants } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 
 function parseSlot(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a non-negative integer (0: run-scoped, 1..N: worker slots).');
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError('expected a non-negative integer (0: run-scoped, 1..N: worker slots).');
   return Number(value);
 }
 
@@ -44,13 +45,22 @@ export function createProgram(): Command {
     .command('run')
     .description(
       'Start the run-scoped servers of the config, run <command> with their endpoints in its environment ' +
-        '(EPHEMERAL_SERVERS_STATE, <NAME>_URL, <NAME>_HOST, <NAME>_PORT), stop the servers, and exit with the command\'s code. ' +
+        "(EPHEMERAL_SERVERS_STATE, <NAME>_URL, <NAME>_HOST, <NAME>_PORT), stop the servers, and exit with the command's code. " +
         'A Vitest, Jest or Playwright global setup inside <command> joins this run instead of starting the servers again.',
     )
-    .option('-c, --config <file>', 'servers config file (default: servers.config.{ts,mts,cts,js,mjs,cjs} in the current directory)')
-    .argument('<command...>', 'the command and its arguments, after `--`; run without a shell (use `sh -c "…"` for shell syntax)')
+    .option(
+      '-c, --config <file>',
+      'servers config file (default: servers.config.{ts,mts,cts,js,mjs,cjs} in the current directory)',
+    )
+    .argument(
+      '<command...>',
+      'the command and its arguments, after `--`; run without a shell (use `sh -c "…"` for shell syntax)',
+    )
     .passThroughOptions()
-    .addHelpText('after', '\nExamples:\n  $ ephemeral-servers run -- npx vitest run\n  $ ephemeral-servers run --config e2e/servers.config.ts -- sh -c \'curl "$API_URL/health"\'')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ ephemeral-servers run -- npx vitest run\n  $ ephemeral-servers run --config e2e/servers.config.ts -- sh -c \'curl "$API_URL/health"\'',
+    )
     .action(async (command: string[], options: { config?: string }) => {
       const { runCommand } = await import('./run-command.js');
       const result = await runCommand(command, { config: options.config });
@@ -69,7 +79,9 @@ export function createProgram(): Command {
 
   program
     .command('ls')
-    .description('List running servers: of the state file given, of $EPHEMERAL_SERVERS_STATE, or of every live run in the temp dir.')
+    .description(
+      'List running servers: of the state file given, of $EPHEMERAL_SERVERS_STATE, or of every live run in the temp dir.',
+    )
     .option('-s, --state <file>', 'state file of the run to list')
     .option('--json', 'print JSON (an array of runs) instead of a table')
     .action(async (options: { state?: string; json?: boolean }) => {
@@ -81,8 +93,15 @@ export function createProgram(): Command {
     .command('logs')
     .description("Print a command server's log (stdout and stderr as written).")
     .argument('<name>', 'server name, as in the config')
-    .option('--slot <n>', 'instance slot: 0 for run-scoped, 1..N for worker-scoped (default: the only one, else 0)', parseSlot)
-    .option('-s, --state <file>', 'state file of the run (default: $EPHEMERAL_SERVERS_STATE, else the live run that has <name>)')
+    .option(
+      '--slot <n>',
+      'instance slot: 0 for run-scoped, 1..N for worker-scoped (default: the only one, else 0)',
+      parseSlot,
+    )
+    .option(
+      '-s, --state <file>',
+      'state file of the run (default: $EPHEMERAL_SERVERS_STATE, else the live run that has <name>)',
+    )
     .option('-f, --follow', 'keep printing new output until the server stops')
     .action(async (name: string, options: { slot?: number; state?: string; follow?: boolean }) => {
       const { logsCommand } = await import('./logs-command.js');

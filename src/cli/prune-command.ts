@@ -15,15 +15,24 @@ export interface PruneOptions {
  * whose identity cannot be established is never signalled: its run directory stays, and the output
  * says which server, which pid and why.
  */
-export async function pruneCommand(options: PruneOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function pruneCommand(
+  options: PruneOptions,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   const result = await sweepStaleRuns({ tmpDir: options.tmpDir });
   if (options.json) {
     stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  const lines = [result.reaped.length === 0 ? 'No stale runs.' : `Reaped ${result.reaped.length} stale run(s):`, ...result.reaped.map((dir) => `  ${dir}`)];
+  const lines = [
+    result.reaped.length === 0 ? 'No stale runs.' : `Reaped ${result.reaped.length} stale run(s):`,
+    ...result.reaped.map((dir) => `  ${dir}`),
+  ];
   if (result.skipped.length > 0) {
-    lines.push(`Left ${result.skipped.length} run directory(ies) in place:`, ...result.skipped.map(({ runDir, reason }) => `  ${runDir}: ${reason}`));
+    lines.push(
+      `Left ${result.skipped.length} run directory(ies) in place:`,
+      ...result.skipped.map(({ runDir, reason }) => `  ${runDir}: ${reason}`),
+    );
   }
   stdout.write(`${lines.join('\n')}\n`);
 }

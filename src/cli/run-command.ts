@@ -70,11 +70,13 @@ export async function runCommand(command: readonly string[], options: RunCommand
 
   try {
     const previousState = process.env[STATE_ENV];
-    const locateState = (): string | undefined => (process.env[STATE_ENV] !== previousState ? process.env[STATE_ENV] : undefined);
+    const locateState = (): string | undefined =>
+      process.env[STATE_ENV] !== previousState ? process.env[STATE_ENV] : undefined;
     // A signal while starting: stop what is recorded so far, which makes the start fail fast and clean up.
     onSignal = () => {
       const stateFile = locateState();
-      if (stateFile !== undefined) void stopRecordedServers(stateFile).catch((error: unknown) => reportError(error, stderr));
+      if (stateFile !== undefined)
+        void stopRecordedServers(stateFile).catch((error: unknown) => reportError(error, stderr));
     };
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- `isTTY` is undefined, not false, on a stream that is not a terminal (Node's types say boolean)
     const progress = startProgress(names, { stream: stderr, tty: stderr.isTTY === true, locateState });
@@ -95,14 +97,19 @@ export async function runCommand(command: readonly string[], options: RunCommand
 
     let status: RunResult;
     try {
-      status = await runChild(command, { ...process.env, ...endpointEnv(owner.run.stateFile, owner.endpoints) }, stderr, (forward) => {
-        const foreground = isTerminalForeground();
-        onSignal = (signal) => {
-          // A terminal's Ctrl+C reached the command already; forward only a repeated one.
-          if (signal === 'SIGINT' && foreground && sigintCount < 2) return;
-          forward(signal);
-        };
-      });
+      status = await runChild(
+        command,
+        { ...process.env, ...endpointEnv(owner.run.stateFile, owner.endpoints) },
+        stderr,
+        (forward) => {
+          const foreground = isTerminalForeground();
+          onSignal = (signal) => {
+            // A terminal's Ctrl+C reached the command already; forward only a repeated one.
+            if (signal === 'SIGINT' && foreground && sigintCount < 2) return;
+            forward(signal);
+          };
+        },
+      );
     } finally {
       // The command is gone: a signal now belongs to the run's own handler (startRun's), which lets the
       // teardown finish and then re-raises it. The keep-alive stays.
@@ -127,7 +134,9 @@ function runChild(
     const [file, ...args] = command;
     const child = spawn(file!, args, { stdio: 'inherit', env });
     child.once('error', (error: NodeJS.ErrnoException) => {
-      stderr.write(`ephemeral-servers: cannot run \`${file}\`: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
+      stderr.write(
+        `ephemeral-servers: cannot run \`${file}\`: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
+      );
       resolve({ code: spawnFailureCode(error) });
     });
     child.once('exit', (code, signal) => resolve(signal !== null ? { signal } : { code: code ?? 1 }));

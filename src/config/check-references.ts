@@ -7,7 +7,10 @@ import { suggestName } from './suggest-name.js';
 const KNOWN_PLACEHOLDERS = '{port}, {host}, {url}, {tmpDir} and {<server>.port}, {<server>.host}, {<server>.url}';
 
 /** The placeholders a `url` template or an http probe's `url` may hold. */
-const URL_FIELDS: Readonly<Record<'url' | 'probe-url', readonly string[]>> = { url: ['host', 'port', 'tmpDir'], 'probe-url': ['host', 'port'] };
+const URL_FIELDS: Readonly<Record<'url' | 'probe-url', readonly string[]>> = {
+  url: ['host', 'port', 'tmpDir'],
+  'probe-url': ['host', 'port'],
+};
 
 function checkUrlPlaceholder(template: Template, placeholder: Placeholder, isCommand: boolean): string | undefined {
   const fields = URL_FIELDS[template.kind as 'url' | 'probe-url'].filter((field) => field !== 'tmpDir' || isCommand);
@@ -17,7 +20,8 @@ function checkUrlPlaceholder(template: Template, placeholder: Placeholder, isCom
   if (template.kind === 'url' && placeholder.server === undefined && placeholder.field === 'tmpDir') {
     return 'has placeholder `{tmpDir}`, but only a command server has a scratch directory: an in-process server (`app`) has none';
   }
-  if (placeholder.field === 'url' && placeholder.server === undefined) return `has placeholder \`{url}\`, which is this URL itself: use ${list}`;
+  if (placeholder.field === 'url' && placeholder.server === undefined)
+    return `has placeholder \`{url}\`, which is this URL itself: use ${list}`;
   return `has placeholder \`{${placeholder.key}}\`: ${what} holds ${list} of this server only`;
 }
 
@@ -26,13 +30,21 @@ function unknownServer(name: string, names: readonly string[]): string {
   return `names no server "${name}"${suggestion === undefined ? '' : `. Did you mean "${suggestion}"?`} Servers: ${names.join(', ')}`;
 }
 
-function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: ReadonlySet<string>, names: readonly string[], isCommand: boolean): string | undefined {
+function checkPlaceholder(
+  server: string,
+  placeholder: Placeholder,
+  dependsOn: ReadonlySet<string>,
+  names: readonly string[],
+  isCommand: boolean,
+): string | undefined {
   const { key, field } = placeholder;
   const fieldValid = (PLACEHOLDER_FIELDS as readonly string[]).includes(field);
   if (placeholder.server === undefined) {
     if (fieldValid) return undefined;
     if (field === 'tmpDir') {
-      return isCommand ? undefined : 'has placeholder `{tmpDir}`, but only a command server has a scratch directory: an in-process server (`app`) has none';
+      return isCommand
+        ? undefined
+        : 'has placeholder `{tmpDir}`, but only a command server has a scratch directory: an in-process server (`app`) has none';
     }
     const suggestion = suggestName(field, SELF_PLACEHOLDER_FIELDS);
     return (
@@ -45,7 +57,8 @@ function checkPlaceholder(server: string, placeholder: Placeholder, dependsOn: R
   if (!fieldValid) {
     return `has an unknown placeholder \`{${key}}\`: a server offers \`{${target}.url}\`, \`{${target}.port}\` and \`{${target}.host}\``;
   }
-  if (target === server) return `has placeholder \`{${key}}\`, which refers to this server itself: write \`{${field}}\``;
+  if (target === server)
+    return `has placeholder \`{${key}}\`, which refers to this server itself: write \`{${field}}\``;
   if (!dependsOn.has(target)) {
     return `has placeholder \`{${key}}\`: add "${target}" to \`dependsOn\`, so that it is ready (and its ${field} known) before "${server}" starts`;
   }
@@ -65,7 +78,9 @@ function checkTemplates(
     const messages = new Set<string>(); // `{x}{x}` is one problem
     for (const placeholder of findPlaceholders(template)) {
       const message =
-        entry.kind === 'command' ? checkPlaceholder(server, placeholder, dependsOn, names, isCommand) : checkUrlPlaceholder(entry, placeholder, isCommand);
+        entry.kind === 'command'
+          ? checkPlaceholder(server, placeholder, dependsOn, names, isCommand)
+          : checkUrlPlaceholder(entry, placeholder, isCommand);
       if (message !== undefined) messages.add(message);
     }
     for (const message of messages) issues.push({ server, path, message });

@@ -4,7 +4,13 @@ import { describeValue, fromZodIssues, isPlainObject } from './config-issues.js'
 import { DEFAULTS, type NormalizedProbe, type NormalizedSpec, type PortRequest } from './normalized.js';
 import { expandUrlTemplate, findPlaceholders } from './placeholders.js';
 import { hasNamedGroup, parseReadiness, type LocatedProbe, type ParsedReadiness } from './parse-readiness.js';
-import { SERVER_NAME_PATTERN, SERVER_SPEC_FIELDS, SPEC_FIELD_ALIASES, serverSpecSchema, type ParsedServerSpec } from './server-spec-schema.js';
+import {
+  SERVER_NAME_PATTERN,
+  SERVER_SPEC_FIELDS,
+  SPEC_FIELD_ALIASES,
+  serverSpecSchema,
+  type ParsedServerSpec,
+} from './server-spec-schema.js';
 import type { Scope } from './types.js';
 
 /**
@@ -36,8 +42,12 @@ export interface ServerSpecCheck {
 
 const ANNOUNCE_EXAMPLE = 'readiness: /listening on .*:(?<port>\\d+)/';
 
-function collectFacts(raw: Record<string, unknown>, readiness: ParsedReadiness): Pick<ServerSpecCheck, 'scope' | 'dependsOn' | 'templates' | 'isCommand'> {
-  const scope = raw['scope'] === undefined ? 'run' : raw['scope'] === 'run' || raw['scope'] === 'worker' ? raw['scope'] : undefined;
+function collectFacts(
+  raw: Record<string, unknown>,
+  readiness: ParsedReadiness,
+): Pick<ServerSpecCheck, 'scope' | 'dependsOn' | 'templates' | 'isCommand'> {
+  const scope =
+    raw['scope'] === undefined ? 'run' : raw['scope'] === 'run' || raw['scope'] === 'worker' ? raw['scope'] : undefined;
   const dependsOn: ServerSpecCheck['dependsOn'] = [];
   if (Array.isArray(raw['dependsOn'])) {
     (raw['dependsOn'] as unknown[]).forEach((name, index) => {
@@ -61,7 +71,8 @@ function collectFacts(raw: Record<string, unknown>, readiness: ParsedReadiness):
   if (typeof raw['cwd'] === 'string') templates.push({ path: 'cwd', template: raw['cwd'], kind: 'command' });
   if (typeof raw['url'] === 'string') templates.push({ path: 'url', template: raw['url'], kind: 'url' });
   for (const { probe, path } of readiness.probes) {
-    if (probe.type === 'http' && probe.url !== undefined) templates.push({ path: `${path}.url`, template: probe.url, kind: 'probe-url' });
+    if (probe.type === 'http' && probe.url !== undefined)
+      templates.push({ path: `${path}.url`, template: probe.url, kind: 'probe-url' });
   }
   return { scope, dependsOn, templates, isCommand: raw['command'] !== undefined && raw['app'] === undefined };
 }
@@ -75,7 +86,11 @@ function urlScheme(template: unknown): string | undefined {
 function describeUrlProblem(template: string): string | undefined {
   let sample: string;
   try {
-    sample = expandUrlTemplate(template, { host: '127.0.0.1', port: 5432, tmpDir: '/tmp/ephemeral-servers-run-sample/tmp/db@0' });
+    sample = expandUrlTemplate(template, {
+      host: '127.0.0.1',
+      port: 5432,
+      tmpDir: '/tmp/ephemeral-servers-run-sample/tmp/db@0',
+    });
   } catch (error) {
     // An unknown placeholder: the reference checks report it.
     if (error instanceof TypeError) return undefined;
@@ -94,33 +109,52 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
   const hasCommand = raw['command'] !== undefined;
   const hasApp = raw['app'] !== undefined;
   if (hasCommand && hasApp) {
-    add('', 'has both `command` and `app`: keep one (`command` spawns a process, `app` starts a server in this process)');
+    add(
+      '',
+      'has both `command` and `app`: keep one (`command` spawns a process, `app` starts a server in this process)',
+    );
   } else if (!hasCommand && !hasApp) {
-    add('', 'needs `command` (an argv array to spawn, e.g. ["node", "server.js"]) or `app` (a function returning a server, started in this process)');
+    add(
+      '',
+      'needs `command` (an argv array to spawn, e.g. ["node", "server.js"]) or `app` (a function returning a server, started in this process)',
+    );
   }
   if (hasApp && !hasCommand) {
     for (const field of ['cwd', 'env', 'user'] as const) {
       if (raw[field] !== undefined) {
-        add(field, 'applies to command servers only: an in-process server (`app`) shares the working directory, environment and user of this process');
+        add(
+          field,
+          'applies to command servers only: an in-process server (`app`) shares the working directory, environment and user of this process',
+        );
       }
     }
     if (raw['setup'] !== undefined) {
-      add('setup', 'applies to command servers only: an in-process server (`app`) can do its setup in its `app` factory');
+      add(
+        'setup',
+        'applies to command servers only: an in-process server (`app`) can do its setup in its `app` factory',
+      );
     }
     for (const { probe, path } of probes) {
       if (probe.type === 'log') {
-        add(path, "is a log probe, which reads a command server's output: an in-process server (`app`) has none; use a custom or http probe");
+        add(
+          path,
+          "is a log probe, which reads a command server's output: an in-process server (`app`) has none; use a custom or http probe",
+        );
       }
     }
   }
-  if (Array.isArray(raw['command']) && raw['command'][0] === '') add('command[0]', 'must name the executable; received ""');
+  if (Array.isArray(raw['command']) && raw['command'][0] === '')
+    add('command[0]', 'must name the executable; received ""');
   if (Array.isArray(raw['setup'])) {
     (raw['setup'] as unknown[]).forEach((step, index) => {
       if (Array.isArray(step) && step[0] === '') add(`setup[${index}][0]`, 'must name the executable; received ""');
     });
   }
   if (raw['url'] !== undefined && raw['protocol'] !== undefined) {
-    add('protocol', "is not combined with `url`: the scheme is the url's own; drop `protocol` (e.g. url: 'https://{host}:{port}')");
+    add(
+      'protocol',
+      "is not combined with `url`: the scheme is the url's own; drop `protocol` (e.g. url: 'https://{host}:{port}')",
+    );
   }
   const scheme = urlScheme(raw['url']);
   if (typeof raw['url'] === 'string' && scheme !== undefined) {
@@ -141,7 +175,10 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
   if (isPlainObject(raw['env'])) {
     for (const name of Object.keys(raw['env'])) {
       if (name === '' || name.includes('=') || name.includes('\0')) {
-        add(`env.${name}`, `is not a valid environment variable name (${describeValue(name)}): names are non-empty and contain no "=" or NUL`);
+        add(
+          `env.${name}`,
+          `is not a valid environment variable name (${describeValue(name)}): names are non-empty and contain no "=" or NUL`,
+        );
       }
     }
   }
@@ -155,7 +192,10 @@ function checkFieldRules(server: string, raw: Record<string, unknown>, readiness
         'drop `portRange`, or drop `port` to allocate a port from the range',
     );
   } else if (range !== undefined && typeof port === 'number' && port !== 0) {
-    add('portRange', `cannot be combined with a fixed \`port: ${port}\`: a range only applies when the port is allocated; drop one of them`);
+    add(
+      'portRange',
+      `cannot be combined with a fixed \`port: ${port}\`: a range only applies when the port is allocated; drop one of them`,
+    );
   }
   const logProbes = probes.filter((located) => located.probe.type === 'log');
   const announces = logProbes.some(({ probe }) => probe.type === 'log' && hasNamedGroup(probe.pattern, 'port'));
@@ -242,9 +282,19 @@ export function checkServerSpec(name: string, value: unknown): ServerSpecCheck {
   }
   const parsed = serverSpecSchema.safeParse(value);
   if (!parsed.success) {
-    issues.push(...fromZodIssues(parsed.error.issues, { server: name, prefix: [], knownFields: SERVER_SPEC_FIELDS, aliases: SPEC_FIELD_ALIASES }));
+    issues.push(
+      ...fromZodIssues(parsed.error.issues, {
+        server: name,
+        prefix: [],
+        knownFields: SERVER_SPEC_FIELDS,
+        aliases: SPEC_FIELD_ALIASES,
+      }),
+    );
   }
-  const readiness: ParsedReadiness = value['readiness'] === undefined ? { probes: [], issues: [], hasInvalidLogProbe: false } : parseReadiness(value['readiness'], name);
+  const readiness: ParsedReadiness =
+    value['readiness'] === undefined
+      ? { probes: [], issues: [], hasInvalidLogProbe: false }
+      : parseReadiness(value['readiness'], name);
   issues.push(...readiness.issues, ...checkFieldRules(name, value, readiness));
   const spec = issues.length === 0 && parsed.success ? normalize(name, parsed.data, readiness.probes) : undefined;
   return { issues, ...collectFacts(value, readiness), spec };

@@ -89,7 +89,8 @@ export function orderByDependencies(names: readonly string[], graph: DependencyG
     const next = names.find(
       (name) => !placed.has(name) && (graph.get(name) ?? []).every((dependency) => placed.has(dependency)),
     );
-    if (next === undefined) throw new TypeError(`Dependency cycle among: ${names.filter((name) => !placed.has(name)).join(', ')}`);
+    if (next === undefined)
+      throw new TypeError(`Dependency cycle among: ${names.filter((name) => !placed.has(name)).join(', ')}`);
     order.push(next);
     placed.add(next);
   }

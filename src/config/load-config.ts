@@ -34,7 +34,8 @@ export function findConfigFile(options: { file?: string; cwd?: string } = {}): s
   const cwd = options.cwd ?? process.cwd();
   if (options.file !== undefined) {
     const path = isAbsolute(options.file) ? options.file : resolve(cwd, options.file);
-    if (!existsSync(path)) throw new ConfigError([{ path: '', message: `config file ${path} does not exist. Check the path you passed.` }]);
+    if (!existsSync(path))
+      throw new ConfigError([{ path: '', message: `config file ${path} does not exist. Check the path you passed.` }]);
     return path;
   }
   return CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
@@ -50,7 +51,11 @@ export function findConfigFile(options: { file?: string; cwd?: string } = {}): s
  *   (`loadServersConfig` then throws a `ConfigError` naming where it looked).
  * @throws ConfigError when a given path does not exist.
  */
-export function resolveConfigFile(root: string, file?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveConfigFile(
+  root: string,
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return findConfigFile({ file: file || env[CONFIG_ENV] || undefined, cwd: root });
 }
 
@@ -63,7 +68,11 @@ export function resolveConfigFile(root: string, file?: string, env: NodeJS.Proce
  */
 async function importFresh(jiti: Jiti, path: string): Promise<unknown> {
   if (!/\.[cm]js$/.test(path)) return jiti.import(path, { default: true });
-  const module = await jiti.evalModule(readFileSync(path, 'utf8'), { filename: path, async: true, forceTranspile: true });
+  const module = await jiti.evalModule(readFileSync(path, 'utf8'), {
+    filename: path,
+    async: true,
+    forceTranspile: true,
+  });
   return (module as { default?: unknown } | undefined)?.default ?? module;
 }
 
@@ -98,7 +107,12 @@ export async function loadServersConfig(options: { file?: string; cwd?: string }
   }
   if (typeof loaded === 'function') loaded = await (loaded as () => unknown)();
   if (typeof loaded !== 'object' || loaded === null) {
-    throw new ConfigError([{ path: '', message: `${path} must export a servers config object as its default export (e.g. \`export default defineServers({...})\`).` }]);
+    throw new ConfigError([
+      {
+        path: '',
+        message: `${path} must export a servers config object as its default export (e.g. \`export default defineServers({...})\`).`,
+      },
+    ]);
   }
   return { config: loaded as ServersConfig, path };
 }

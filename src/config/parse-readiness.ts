@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
-import { describeValue, formatPath, fromZodIssues, isPlainObject, isRegExp, mustBe, type PathSegment } from './config-issues.js';
+import {
+  describeValue,
+  formatPath,
+  fromZodIssues,
+  isPlainObject,
+  isRegExp,
+  mustBe,
+  type PathSegment,
+} from './config-issues.js';
 import { DEFAULTS, type NormalizedProbe } from './normalized.js';
 import { suggestName } from './suggest-name.js';
 import type { CustomReadiness } from './types.js';
@@ -30,18 +38,17 @@ const probeSchemas = {
       insecure: z.boolean(mustBe('true or false')).optional(),
     })
     .refine((probe) => probe.path === undefined || probe.url === undefined, {
-      error: 'has both `path` and `url`: keep `url` (the whole URL to request) or `path` (appended to the server\'s url)',
+      error:
+        "has both `path` and `url`: keep `url` (the whole URL to request) or `path` (appended to the server's url)",
       path: ['url'],
     })
-    .transform(
-      (probe): NormalizedProbe => ({
-        type: 'http',
-        path: probe.path ?? DEFAULTS.httpPath,
-        url: probe.url,
-        statuses: probe.statuses,
-        insecure: probe.insecure ?? false,
-      }),
-    ),
+    .transform((probe): NormalizedProbe => ({
+      type: 'http',
+      path: probe.path ?? DEFAULTS.httpPath,
+      url: probe.url,
+      statuses: probe.statuses,
+      insecure: probe.insecure ?? false,
+    })),
   tcp: z.strictObject({ type: z.literal('tcp') }).transform((): NormalizedProbe => ({ type: 'tcp' })),
   log: z
     .strictObject({
@@ -53,15 +60,23 @@ const probeSchemas = {
     .strictObject({
       type: z.literal('custom'),
       check: z.custom<CustomReadiness['check']>((value) => typeof value === 'function', mustBe('a function')),
-      description: z.string(mustBe('a string')).min(1, { error: "must not be empty: omit it to be named 'custom'" }).optional(),
+      description: z
+        .string(mustBe('a string'))
+        .min(1, { error: "must not be empty: omit it to be named 'custom'" })
+        .optional(),
     })
-    .transform((probe): NormalizedProbe => ({ type: 'custom', check: probe.check, description: probe.description ?? 'custom' })),
+    .transform((probe): NormalizedProbe => ({
+      type: 'custom',
+      check: probe.check,
+      description: probe.description ?? 'custom',
+    })),
 };
 
 type ProbeType = keyof typeof probeSchemas;
 const PROBE_TYPES = Object.keys(probeSchemas) as ProbeType[];
 const SHORTHAND_NAMES = ['http', 'tcp'];
-const SHORTHANDS = "'http', 'tcp', a RegExp (log probe), a function (custom probe) or a probe object such as { type: 'http', path: '/health' }";
+const SHORTHANDS =
+  "'http', 'tcp', a RegExp (log probe), a function (custom probe) or a probe object such as { type: 'http', path: '/health' }";
 
 /** A probe after expansion, with the path of the spec it came from (`readiness`, `readiness[1]`). */
 export interface LocatedProbe {
@@ -77,7 +92,12 @@ export interface ParsedReadiness {
   hasInvalidLogProbe: boolean;
 }
 
-function parseObject(item: Record<string, unknown>, at: PathSegment[], server: string, issues: ConfigIssue[]): NormalizedProbe | undefined {
+function parseObject(
+  item: Record<string, unknown>,
+  at: PathSegment[],
+  server: string,
+  issues: ConfigIssue[],
+): NormalizedProbe | undefined {
   const type = item['type'];
   if (typeof type !== 'string' || !(PROBE_TYPES as string[]).includes(type)) {
     const suggestion = typeof type === 'string' ? suggestName(type, PROBE_TYPES) : undefined;
@@ -98,17 +118,24 @@ function parseObject(item: Record<string, unknown>, at: PathSegment[], server: s
   return undefined;
 }
 
-function parseItem(item: unknown, at: PathSegment[], server: string, issues: ConfigIssue[]): NormalizedProbe | undefined {
+function parseItem(
+  item: unknown,
+  at: PathSegment[],
+  server: string,
+  issues: ConfigIssue[],
+): NormalizedProbe | undefined {
   if (item === 'http' || item === 'tcp') return probeSchemas[item].parse({ type: item });
   if (isRegExp(item)) return { type: 'log', pattern: item };
-  if (typeof item === 'function') return { type: 'custom', check: item as CustomReadiness['check'], description: 'custom' };
+  if (typeof item === 'function')
+    return { type: 'custom', check: item as CustomReadiness['check'], description: 'custom' };
   if (isPlainObject(item)) return parseObject(item, at, server, issues);
   let message = `must be ${SHORTHANDS}; received ${describeValue(item)}`;
   if (item === 'log') message += '. For a log probe, give the RegExp itself, e.g. /ready/';
   else if (item === 'custom') message += '. For a custom probe, give the function itself';
   else if (typeof item === 'string' && suggestName(item, SHORTHAND_NAMES) !== undefined) {
     message += `. Did you mean '${suggestName(item, SHORTHAND_NAMES) ?? ''}'?`;
-  } else if (Array.isArray(item)) message = 'must not be an array inside `readiness`: list every probe in one flat array';
+  } else if (Array.isArray(item))
+    message = 'must not be an array inside `readiness`: list every probe in one flat array';
   issues.push({ server, path: formatPath(at), message });
   return undefined;
 }

@@ -49,7 +49,10 @@ const SERVER_KEY = `[A-Za-z0-9_-]+\\.${SELF_KEY}`;
  * What looks like a placeholder, leftmost first: `{{key}}` (the escape: the literal text `{key}`) or
  * `{key}`, each with an optional `$` in front (a shell or template-literal `${HOME}`, left as it is).
  */
-const PLACEHOLDER_PATTERN = new RegExp(`(\\$?)\\{(?:\\{(${SELF_KEY}|${SERVER_KEY})\\}|(${SELF_KEY}|${SERVER_KEY}))\\}`, 'g');
+const PLACEHOLDER_PATTERN = new RegExp(
+  `(\\$?)\\{(?:\\{(${SELF_KEY}|${SERVER_KEY})\\}|(${SELF_KEY}|${SERVER_KEY}))\\}`,
+  'g',
+);
 
 function parsePlaceholder(key: string): Placeholder {
   const dot = key.indexOf('.');
@@ -134,9 +137,12 @@ export function expandPlaceholders(template: string, values: PlaceholderValues):
       continue;
     }
     const { key, server, field } = token.placeholder;
-    const target = server === undefined ? values.self : Object.hasOwn(values.servers, server) ? values.servers[server] : undefined;
+    const target =
+      server === undefined ? values.self : Object.hasOwn(values.servers, server) ? values.servers[server] : undefined;
     if (target === undefined) {
-      throw new TypeError(`Placeholder \`{${key}}\` names server "${server ?? ''}", which has no values to substitute.`);
+      throw new TypeError(
+        `Placeholder \`{${key}}\` names server "${server ?? ''}", which has no values to substitute.`,
+      );
     }
     const value = server === undefined || field !== 'tmpDir' ? lookUp(target, field) : undefined;
     if (value === undefined) {
@@ -150,7 +156,6 @@ export function expandPlaceholders(template: string, values: PlaceholderValues):
   }
   return output;
 }
-
 
 /** What a `url` template (or an http probe's `url`) can hold: the server's own host, port and scratch directory. */
 export interface UrlTemplateValues {

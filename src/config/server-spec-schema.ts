@@ -19,7 +19,8 @@ const HOSTNAME_PATTERN = new RegExp(`^(?=.{1,253}\\.?$)${HOSTNAME_LABEL}(?:\\.${
 
 /** What is wrong with a `host`, or `undefined` for an IPv4/IPv6 address or a host name. */
 function describeHostProblem(host: string): string | undefined {
-  if (host === '') return 'must not be empty: use an address such as "127.0.0.1" or "::1", or a name such as "localhost"';
+  if (host === '')
+    return 'must not be empty: use an address such as "127.0.0.1" or "::1", or a name such as "localhost"';
   if (isIP(host) !== 0 || HOSTNAME_PATTERN.test(host)) return undefined;
   if (host.startsWith('[') && host.endsWith(']') && isIP(host.slice(1, -1)) === 6) {
     return `write IPv6 addresses without brackets: "${host.slice(1, -1)}" (URLs get the brackets automatically)`;
@@ -71,7 +72,10 @@ export const serverSpecSchema = z.strictObject({
       mustBe('a function that returns a server, a request listener or an app'),
     )
     .optional(),
-  cwd: z.string(mustBe('a directory path')).min(1, { error: 'must not be empty: omit `cwd` to use process.cwd()' }).optional(),
+  cwd: z
+    .string(mustBe('a directory path'))
+    .min(1, { error: 'must not be empty: omit `cwd` to use process.cwd()' })
+    .optional(),
   env: z
     .record(
       z.string(),
@@ -126,7 +130,10 @@ export const serverSpecSchema = z.strictObject({
   stopSignal: z.enum(SIGNAL_NAMES as [NodeJS.Signals, ...NodeJS.Signals[]], { error: signalError }).optional(),
   stopTimeoutMs: timeoutMs.optional(),
   dependsOn: z
-    .array(z.string(mustBe('a server name')).min(1, { error: 'must be a server name, not empty' }), mustBe('an array of server names'))
+    .array(
+      z.string(mustBe('a server name')).min(1, { error: 'must be a server name, not empty' }),
+      mustBe('an array of server names'),
+    )
     .optional(),
 });
 

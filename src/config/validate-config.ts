@@ -36,7 +36,10 @@ function sortIssues(issues: readonly ConfigIssue[], names: readonly string[]): C
 export function validateConfig(config: unknown): ServerPlan {
   if (!isPlainObject(config)) {
     throw new ConfigError([
-      { path: '', message: `The config must be an object of server name → spec, e.g. ${EXAMPLE}; received ${describeValue(config)}` },
+      {
+        path: '',
+        message: `The config must be an object of server name → spec, e.g. ${EXAMPLE}; received ${describeValue(config)}`,
+      },
     ]);
   }
   const names = Object.keys(config);

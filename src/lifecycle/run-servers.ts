@@ -82,7 +82,12 @@ async function startEach(
       const spec = plan.specs.get(name)!;
       promise = (async () => {
         await Promise.all(spec.dependsOn.filter((dependency) => names.includes(dependency)).map(startOne));
-        const handle = await startServers(config, { stateFile: options.stateFile, only: [name], exportEnv: false, signal: controller.signal });
+        const handle = await startServers(config, {
+          stateFile: options.stateFile,
+          only: [name],
+          exportEnv: false,
+          signal: controller.signal,
+        });
         running.set(name, { handle, fingerprint: fingerprintSpec(spec), dependsOn: spec.dependsOn });
       })();
       pending.set(name, promise);
@@ -107,8 +112,12 @@ async function startEach(
 }
 
 /** Adds to `set`, until nothing changes, every name for which `dependsOn(name)` names one in `set`. */
-function addDependents(set: Set<string>, names: readonly string[], dependsOn: (name: string) => readonly string[]): void {
-  for (let grew = true; grew; ) {
+function addDependents(
+  set: Set<string>,
+  names: readonly string[],
+  dependsOn: (name: string) => readonly string[],
+): void {
+  for (let grew = true; grew;) {
     grew = false;
     for (const name of names) {
       if (!set.has(name) && dependsOn(name).some((dependency) => set.has(dependency))) {
@@ -124,7 +133,10 @@ function addDependents(set: Set<string>, names: readonly string[], dependsOn: (n
  * parallel), one handle per server: see {@link RunServers}.
  * @throws the start error of the first server that failed; nothing is left running.
  */
-export async function startRunServers(config: ServersConfig, options: { stateFile: string; signal?: AbortSignal }): Promise<RunServers> {
+export async function startRunServers(
+  config: ServersConfig,
+  options: { stateFile: string; signal?: AbortSignal },
+): Promise<RunServers> {
   const { stateFile } = options;
   const plan = validateConfig(config);
   const runNames = (of: ServerPlan): string[] => of.order.filter((name) => of.specs.get(name)!.scope === 'run');
@@ -154,15 +166,24 @@ export async function startRunServers(config: ServersConfig, options: { stateFil
     const affected = new Set(
       oldNames.filter((name) => {
         const spec = nextPlan.specs.get(name);
-        return spec === undefined || spec.scope !== 'run' || differingFields(running.get(name)!.fingerprint, fingerprintSpec(spec)).length > 0;
+        return (
+          spec === undefined ||
+          spec.scope !== 'run' ||
+          differingFields(running.get(name)!.fingerprint, fingerprintSpec(spec)).length > 0
+        );
       }),
     );
-    addDependents(affected, oldNames, (name) => [...running.get(name)!.dependsOn, ...(nextPlan.specs.get(name)?.dependsOn ?? [])]);
+    addDependents(affected, oldNames, (name) => [
+      ...running.get(name)!.dependsOn,
+      ...(nextPlan.specs.get(name)?.dependsOn ?? []),
+    ]);
 
     // Worker-scoped instances: compared with the fingerprint recorded when they started.
     const client = supervisorFor(stateFile);
     const state = await client.request('state', {});
-    const workers = Object.entries(state.servers).filter(([, entry]) => entry.scope === 'worker' && entry.kind === 'command');
+    const workers = Object.entries(state.servers).filter(
+      ([, entry]) => entry.scope === 'worker' && entry.kind === 'command',
+    );
     const staleKeys = new Set(
       workers
         .filter(([, entry]) => {
@@ -192,7 +213,8 @@ export async function startRunServers(config: ServersConfig, options: { stateFil
       delete endpoints[name];
       delete readyMs[name];
     }
-    if (stopErrors.length > 0) throw new StopError(stopErrors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
+    if (stopErrors.length > 0)
+      throw new StopError(stopErrors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
 
     const toStart = nextNames.filter((name) => !running.has(name));
     const started = await startEach(next, nextPlan, toStart, { stateFile });

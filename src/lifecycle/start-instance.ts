@@ -4,7 +4,14 @@ import { fingerprintSpec } from '../config/fingerprint.js';
 import { expandPlaceholders, expandUrlTemplate, findPlaceholders } from '../config/placeholders.js';
 import type { NormalizedCommandSpec, NormalizedInProcessSpec, NormalizedSpec } from '../config/normalized.js';
 import { createEndpoint, type Endpoint } from '../endpoint.js';
-import { PortExhaustedError, ServerDaemonizedError, ServerExitedError, ServerStartError, SetupStepError, type ExitStatus } from '../errors.js';
+import {
+  PortExhaustedError,
+  ServerDaemonizedError,
+  ServerExitedError,
+  ServerStartError,
+  SetupStepError,
+  type ExitStatus,
+} from '../errors.js';
 import { allocatePort, assertPortAvailable, isAddrInUseOutput, type PortReservation } from '../ports/index.js';
 import { startInProcessServer } from '../process/in-process-server.js';
 import { LogFollower } from '../process/log-follower.js';
@@ -56,7 +63,13 @@ export interface StartInstanceContext {
 
 /** The endpoint of an instance on `port`: its `url` template expanded (`{host}`, `{port}`, `{tmpDir}`). */
 function endpointOf(spec: NormalizedSpec, slot: number, port: number, tmpDir: string | undefined): Endpoint {
-  return createEndpoint(spec.name, slot, spec.host, port, expandUrlTemplate(spec.url, { host: spec.host, port, tmpDir }));
+  return createEndpoint(
+    spec.name,
+    slot,
+    spec.host,
+    port,
+    expandUrlTemplate(spec.url, { host: spec.host, port, tmpDir }),
+  );
 }
 
 /** The fields of a state entry both kinds of server share: who it is, where, its stop, its dependencies, its fingerprint. */
@@ -78,10 +91,19 @@ function entryBase(spec: NormalizedSpec, context: StartInstanceContext, endpoint
 /** Whether any template of the spec asks for `{tmpDir}`: only then does the instance get a scratch directory. */
 function usesTmpDir(spec: NormalizedCommandSpec): boolean {
   const templates = [spec.url, spec.cwd, ...spec.command, ...spec.setup.flat(), ...Object.values(spec.env)];
-  return templates.some((template) => findPlaceholders(template).some((placeholder) => placeholder.server === undefined && placeholder.field === 'tmpDir'));
+  return templates.some((template) =>
+    findPlaceholders(template).some(
+      (placeholder) => placeholder.server === undefined && placeholder.field === 'tmpDir',
+    ),
+  );
 }
 
-function expandAll(spec: NormalizedCommandSpec, endpoint: Endpoint, tmpDir: string | undefined, dependencies: Readonly<Record<string, Endpoint>>) {
+function expandAll(
+  spec: NormalizedCommandSpec,
+  endpoint: Endpoint,
+  tmpDir: string | undefined,
+  dependencies: Readonly<Record<string, Endpoint>>,
+) {
   const values = { self: { ...endpoint, tmpDir }, servers: dependencies };
   const expand = (part: string): string => expandPlaceholders(part, values);
   const command = spec.command.map(expand);
@@ -109,7 +131,11 @@ function serverEnv(extra: Readonly<Record<string, string>>): Record<string, stri
 }
 
 /** Resolves with the exit of `exited`, or `undefined` at the deadline (`performance.now()` ms) or when `signal` aborts. */
-async function exitBefore(exited: Promise<ExitStatus>, deadline: number, signal: AbortSignal): Promise<ExitStatus | undefined> {
+async function exitBefore(
+  exited: Promise<ExitStatus>,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<ExitStatus | undefined> {
   if (signal.aborted) return undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -137,7 +163,9 @@ async function startCommandAttempt(
   const key = stateKey(spec.name, context.slot);
   const announced = spec.port.mode === 'announced';
   const runAs = resolveRunAs(spec.name, spec.user);
-  const tmpDir = usesTmpDir(spec) ? createScratchDirectory(context.run.runDir, context.run.tmpRoot, key, runAs) : undefined;
+  const tmpDir = usesTmpDir(spec)
+    ? createScratchDirectory(context.run.runDir, context.run.tmpRoot, key, runAs)
+    : undefined;
   let endpoint = endpointOf(spec, context.slot, port, tmpDir);
   const { command, setup, env, cwd } = expandAll(spec, endpoint, tmpDir, context.dependencies);
   const logPath = join(context.run.logDir, `${key}.log`);
@@ -157,7 +185,13 @@ async function startCommandAttempt(
         env: spawnEnv,
         logPath,
         ...runAs,
-        entry: { ...entryBase(spec, context, endpoint), kind: 'command', logPath, ...(tmpDir === undefined ? {} : { tmpDir }), status: 'starting' },
+        entry: {
+          ...entryBase(spec, context, endpoint),
+          kind: 'command',
+          logPath,
+          ...(tmpDir === undefined ? {} : { tmpDir }),
+          status: 'starting',
+        },
       });
       current = pid;
       return pid;
@@ -172,7 +206,11 @@ async function startCommandAttempt(
       if (tmpDir !== undefined) rmSync(tmpDir, { recursive: true, force: true });
       return undefined;
     }
-    return client.request('stop', { key, pid: current, stopTimeoutMs: Math.min(spec.stopTimeoutMs, FAILED_START_STOP_MS) });
+    return client.request('stop', {
+      key,
+      pid: current,
+      stopTimeoutMs: Math.min(spec.stopTimeoutMs, FAILED_START_STOP_MS),
+    });
   };
 
   try {
@@ -241,7 +279,8 @@ async function startCommandAttempt(
   } catch (error) {
     const stopped = await stopCurrent();
     // Its main process exited before ready, and processes it started outside its group were found: it daemonized.
-    if (error instanceof ServerExitedError && stopped !== undefined && stopped.escaped.length > 0) throw new ServerDaemonizedError(spec.name, stopped.escaped, logPath);
+    if (error instanceof ServerExitedError && stopped !== undefined && stopped.escaped.length > 0)
+      throw new ServerDaemonizedError(spec.name, stopped.escaped, logPath);
     throw error;
   } finally {
     client.releaseExit(pid);
@@ -249,7 +288,11 @@ async function startCommandAttempt(
   }
 }
 
-async function startCommandServer(spec: NormalizedCommandSpec, context: StartInstanceContext, startedAt: number): Promise<StartedInstance> {
+async function startCommandServer(
+  spec: NormalizedCommandSpec,
+  context: StartInstanceContext,
+  startedAt: number,
+): Promise<StartedInstance> {
   const key = stateKey(spec.name, context.slot);
   const excluded = new Set<number>();
   for (let attempt = 1; ; attempt++) {
@@ -287,12 +330,19 @@ async function startCommandServer(spec: NormalizedCommandSpec, context: StartIns
       };
     } catch (error) {
       const lostPort =
-        error instanceof ServerExitedError && spec.port.mode === 'auto' && isAddrInUseOutput(error.outputTail.join('\n'));
+        error instanceof ServerExitedError &&
+        spec.port.mode === 'auto' &&
+        isAddrInUseOutput(error.outputTail.join('\n'));
       if (!lostPort) throw error;
       excluded.add(port);
       if (attempt >= MAX_PORT_ATTEMPTS) {
         // Out of attempts: the last ServerExitedError (the cause) keeps the log, every attempt in it.
-        throw new PortExhaustedError(spec.name, attempt, `port ${port} was taken by another process before the server could bind it, ${attempt} times in a row`, { cause: error });
+        throw new PortExhaustedError(
+          spec.name,
+          attempt,
+          `port ${port} was taken by another process before the server could bind it, ${attempt} times in a row`,
+          { cause: error },
+        );
       }
       // The lost port's ServerExitedError kept the log (errors keep the log they name); the retry may
       // well succeed, and a clean run keeps nothing: drop that copy. A later failure keeps it again.
@@ -303,7 +353,11 @@ async function startCommandServer(spec: NormalizedCommandSpec, context: StartIns
   }
 }
 
-async function startInProcess(spec: NormalizedInProcessSpec, context: StartInstanceContext, startedAt: number): Promise<StartedInstance> {
+async function startInProcess(
+  spec: NormalizedInProcessSpec,
+  context: StartInstanceContext,
+  startedAt: number,
+): Promise<StartedInstance> {
   const key = stateKey(spec.name, context.slot);
   let app;
   try {
@@ -364,5 +418,7 @@ async function startInProcess(spec: NormalizedInProcessSpec, context: StartInsta
  */
 export async function startInstance(spec: NormalizedSpec, context: StartInstanceContext): Promise<StartedInstance> {
   const startedAt = performance.now();
-  return spec.kind === 'command' ? startCommandServer(spec, context, startedAt) : startInProcess(spec, context, startedAt);
+  return spec.kind === 'command'
+    ? startCommandServer(spec, context, startedAt)
+    : startInProcess(spec, context, startedAt);
 }

@@ -5,7 +5,15 @@ import type { ServerPlan } from '../config/normalized.js';
 import type { ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { Endpoint } from '../endpoint.js';
-import { ConfigError, RunConfigMismatchError, ServerDeadError, StartInterruptedError, StopError, type ExitStatus, type RunConfigDifference } from '../errors.js';
+import {
+  ConfigError,
+  RunConfigMismatchError,
+  ServerDeadError,
+  StartInterruptedError,
+  StopError,
+  type ExitStatus,
+  type RunConfigDifference,
+} from '../errors.js';
 import { readLogTail } from '../process/log-follower.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { createOwnedRun, joinRun, stopRecordedServers, type OwnedRun, type Run } from '../run/owned-run.js';
@@ -159,7 +167,8 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
   const config = options.config ?? loaded!.config;
   const plan = validateConfig(config);
   const invitation = options.join === false ? undefined : acceptJoinInvitation();
-  if (invitation !== undefined) return joinInvitedRun({ kind: 'cli', stateFile: invitation }, plan, config, loaded?.path);
+  if (invitation !== undefined)
+    return joinInvitedRun({ kind: 'cli', stateFile: invitation }, plan, config, loaded?.path);
   if (options.share !== true || options.join === false) return createRun(config, loaded?.path, options);
   // Checked and claimed in one turn: a concurrent shared call waits for the run this one creates.
   for (let pending = slot[SHARED_RUN]; pending !== undefined; pending = slot[SHARED_RUN]) {
@@ -191,7 +200,8 @@ export async function startRun(options: StartRunOptions = {}): Promise<RunOwner>
     end: async () => {
       if (slot[SHARED_RUN] === claim) delete slot[SHARED_RUN];
       const errors: unknown[] = [];
-      for (const handle of record.added.splice(0).reverse()) await handle.stop().catch((error: unknown) => errors.push(error));
+      for (const handle of record.added.splice(0).reverse())
+        await handle.stop().catch((error: unknown) => errors.push(error));
       await creator.teardown().catch((error: unknown) => errors.push(error));
       if (errors.length > 0) throw new StopError(errors.flatMap((e) => (e instanceof StopError ? e.errors : [e])));
     },
@@ -207,7 +217,10 @@ async function liveSharedRun(slot: WithSharedRun): Promise<SharedRun | undefined
 }
 
 /** Loads the config; a shared joiner whose directory has none (a nested project) uses the shared run's. */
-async function loadConfigOrShared(options: StartRunOptions, shared: SharedRun | undefined): Promise<{ config: ServersConfig; path: string | undefined }> {
+async function loadConfigOrShared(
+  options: StartRunOptions,
+  shared: SharedRun | undefined,
+): Promise<{ config: ServersConfig; path: string | undefined }> {
   if (shared !== undefined && options.configFile === undefined && findConfigFile({ cwd: options.cwd }) === undefined) {
     return { config: shared.config, path: shared.configFile };
   }
@@ -232,7 +245,11 @@ function holdSharedRun(shared: SharedRun, owner: RunOwner): RunOwner {
 }
 
 /** Creates a run owned by this process and starts its run-scoped servers (see {@link startRun}). */
-async function createRun(config: ServersConfig, configFile: string | undefined, options: StartRunOptions): Promise<RunOwner> {
+async function createRun(
+  config: ServersConfig,
+  configFile: string | undefined,
+  options: StartRunOptions,
+): Promise<RunOwner> {
   const owned: OwnedRun = await createOwnedRun({ exportEnv: options.exportEnv, sweep: options.sweep !== false });
   const { run } = owned;
 
@@ -364,7 +381,12 @@ type JoinTarget = { kind: 'cli'; stateFile: string } | { kind: 'process'; shared
  *   that this config does not have are another project's. The teardown releases the shared run.
  * @throws RunConfigMismatchError, ConfigError, ServerDeadError (see {@link startRun}); SupervisorUnreachableError.
  */
-async function joinInvitedRun(target: JoinTarget, plan: ServerPlan, config: ServersConfig, configFile: string | undefined): Promise<RunOwner> {
+async function joinInvitedRun(
+  target: JoinTarget,
+  plan: ServerPlan,
+  config: ServersConfig,
+  configFile: string | undefined,
+): Promise<RunOwner> {
   const stateFile = target.kind === 'cli' ? target.stateFile : target.shared.stateFile;
   const { run: paths, client } = joinRun(stateFile);
   const state = await client.request('state', {});
@@ -390,7 +412,11 @@ async function joinInvitedRun(target: JoinTarget, plan: ServerPlan, config: Serv
     const entry = state.servers[stateKey(name, 0)];
     if (entry === undefined || entry.scope !== 'run' || plan.specs.get(name)?.scope !== 'run') continue;
     if (entry.status === 'dead' || !isProcessAlive(entry.pid, entry.startTime)) {
-      throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath ? readLogTail(entry.logPath) : []);
+      throw new ServerDeadError(
+        name,
+        entry.exit as ExitStatus | undefined,
+        entry.logPath ? readLogTail(entry.logPath) : [],
+      );
     }
     endpoints[name] = entry.endpoint;
     // Started by the run's creator, before this process asked: nothing to wait for here.
@@ -405,7 +431,9 @@ async function joinInvitedRun(target: JoinTarget, plan: ServerPlan, config: Serv
   const reload = async (next: ServersConfig): Promise<ReloadResult> => {
     // A joined owner cannot change the run: a config that no longer fits it fails as the join would.
     const nextPlan = validateConfig(next);
-    const nextDifferences = compareWithRun(nextPlan, await client.request('state', {})).filter(({ kind }) => target.kind === 'cli' || kind !== 'extra');
+    const nextDifferences = compareWithRun(nextPlan, await client.request('state', {})).filter(
+      ({ kind }) => target.kind === 'cli' || kind !== 'extra',
+    );
     if (nextDifferences.length > 0) throw new RunConfigMismatchError(stateFile, nextDifferences);
     return { restarted: [], started: [], stopped: [], workerStopped: [] };
   };

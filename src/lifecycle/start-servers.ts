@@ -2,7 +2,14 @@ import type { NormalizedSpec } from '../config/normalized.js';
 import type { Scope, ServersConfig } from '../config/types.js';
 import { validateConfig } from '../config/index.js';
 import type { Endpoint } from '../endpoint.js';
-import { ConfigError, EphemeralServersError, ServerDeadError, ServerNotFoundError, StopError, type ConfigIssue } from '../errors.js';
+import {
+  ConfigError,
+  EphemeralServersError,
+  ServerDeadError,
+  ServerNotFoundError,
+  StopError,
+  type ConfigIssue,
+} from '../errors.js';
 import { suggestName } from '../config/suggest-name.js';
 import { isProcessAlive } from '../process/process-identity.js';
 import { readLogTail } from '../process/log-follower.js';
@@ -94,7 +101,9 @@ function stopInstances(instances: readonly StartedInstance[]): Promise<unknown[]
     (instance) => instance.spec.dependsOn,
     (instance) =>
       instance.stop().catch((error: unknown) => {
-        throw error instanceof EphemeralServersError ? error : new Error(`${instance.key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw error instanceof EphemeralServersError
+          ? error
+          : new Error(`${instance.key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }),
   );
 }
@@ -112,7 +121,7 @@ function checkStartOptions(options: StartServersOptions, names: readonly string[
       path: 'slot',
       message:
         `option \`slot\` is ${typeof slot === 'number' ? String(slot) : JSON.stringify(slot)}: it must be an integer of at least 1 (a worker slot; ` +
-        'slot 0 is the run-scoped instance of each server, which `scope: \'run\'` servers get on their own)',
+        "slot 0 is the run-scoped instance of each server, which `scope: 'run'` servers get on their own)",
     });
   }
   for (const [index, name] of (only ?? []).entries()) {
@@ -126,14 +135,28 @@ function checkStartOptions(options: StartServersOptions, names: readonly string[
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
-function resolveExternalDependency(state: StateFile, spec: NormalizedSpec, dependency: NormalizedSpec, slot: number): Endpoint {
+function resolveExternalDependency(
+  state: StateFile,
+  spec: NormalizedSpec,
+  dependency: NormalizedSpec,
+  slot: number,
+): Endpoint {
   const depSlot = dependency.scope === 'run' ? 0 : slot;
   const entry = state.servers[stateKey(dependency.name, depSlot)];
   if (entry === undefined) {
-    throw new ServerNotFoundError(dependency.name, depSlot, Object.keys(state.servers), `the run's state file (needed by "${spec.name}")`);
+    throw new ServerNotFoundError(
+      dependency.name,
+      depSlot,
+      Object.keys(state.servers),
+      `the run's state file (needed by "${spec.name}")`,
+    );
   }
   if (entry.status === 'dead' || !isProcessAlive(entry.pid, entry.startTime)) {
-    throw new ServerDeadError(dependency.name, entry.exit as ServerDeadError['exit'], entry.logPath ? readLogTail(entry.logPath) : []);
+    throw new ServerDeadError(
+      dependency.name,
+      entry.exit as ServerDeadError['exit'],
+      entry.logPath ? readLogTail(entry.logPath) : [],
+    );
   }
   return entry.endpoint;
 }
@@ -163,7 +186,8 @@ export async function startServers(config: ServersConfig, options: StartServersO
   const plan = validateConfig(config);
   checkStartOptions(options, plan.order);
   const stateFile = options.stateFile || readStateEnv();
-  const owned: OwnedRun | undefined = stateFile === undefined ? await createOwnedRun({ exportEnv: options.exportEnv }) : undefined;
+  const owned: OwnedRun | undefined =
+    stateFile === undefined ? await createOwnedRun({ exportEnv: options.exportEnv }) : undefined;
   const { run, client } = owned ?? joinRun(stateFile!);
   const endRun = async (): Promise<void> => {
     await owned?.end();
@@ -171,7 +195,9 @@ export async function startServers(config: ServersConfig, options: StartServersO
   const slot = options.slot ?? detectWorkerSlot() ?? 1;
 
   const selected = plan.order.filter(
-    (name) => (options.scope === undefined || plan.specs.get(name)?.scope === options.scope) && (options.only === undefined || options.only.includes(name)),
+    (name) =>
+      (options.scope === undefined || plan.specs.get(name)?.scope === options.scope) &&
+      (options.only === undefined || options.only.includes(name)),
   );
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(options.signal?.reason);
@@ -204,7 +230,12 @@ export async function startServers(config: ServersConfig, options: StartServersO
       if (controller.signal.aborted) throw controller.signal.reason;
       if (options.reuse) {
         const entry = (await readState(run.stateFile)).servers[stateKey(name, instanceSlot)];
-        if (entry && entry.status === 'running' && entry.kind === 'command' && isProcessAlive(entry.pid, entry.startTime)) {
+        if (
+          entry &&
+          entry.status === 'running' &&
+          entry.kind === 'command' &&
+          isProcessAlive(entry.pid, entry.startTime)
+        ) {
           reused.set(name, entry.endpoint);
           return entry.endpoint;
         }

@@ -46,7 +46,11 @@ export function collapseRepeats(lines: readonly string[], collapseFrom = 3): str
  * @param lines The output, oldest first.
  * @param skippedBefore Lines of output before `lines[0]` that were not read (a tail of a large file): the head is then unknown.
  */
-export function summarizeOutput(lines: readonly string[], options: OutputSummaryOptions = {}, skippedBefore = 0): string[] {
+export function summarizeOutput(
+  lines: readonly string[],
+  options: OutputSummaryOptions = {},
+  skippedBefore = 0,
+): string[] {
   const headLines = options.headLines ?? SUMMARY_HEAD_LINES;
   const tailLines = options.tailLines ?? SUMMARY_TAIL_LINES;
   const collapsed = collapseRepeats(lines, options.collapseFrom);

@@ -18,5 +18,7 @@ export function parseReservedPorts(text: string): Array<readonly [number, number
 /** Parses `ip_local_port_range` (`first<whitespace>last`); `undefined` when it is not two ordered ports. */
 export function parsePortRange(text: string | undefined): readonly [number, number] | undefined {
   const bounds = text?.trim().split(/\s+/).map(Number);
-  return bounds !== undefined && bounds.length === 2 && bounds.every(Number.isInteger) && bounds[0]! <= bounds[1]! ? [bounds[0]!, bounds[1]!] : undefined;
+  return bounds !== undefined && bounds.length === 2 && bounds.every(Number.isInteger) && bounds[0]! <= bounds[1]!
+    ? [bounds[0]!, bounds[1]!]
+    : undefined;
 }

@@ -52,7 +52,11 @@ export function readSysctlPortRange(): PortRangeReading | undefined {
   if (process.platform === 'linux') {
     const bounds = parsePortRange(runSysctl(['net.ipv4.ip_local_port_range'])?.[0]);
     if (bounds === undefined) return undefined;
-    return { first: bounds[0], last: bounds[1], reserved: parseReservedPorts(runSysctl(['net.ipv4.ip_local_reserved_ports'])?.[0] ?? '') };
+    return {
+      first: bounds[0],
+      last: bounds[1],
+      reserved: parseReservedPorts(runSysctl(['net.ipv4.ip_local_reserved_ports'])?.[0] ?? ''),
+    };
   }
   const bounds = parsePortRange(runSysctl(['net.inet.ip.portrange.first', 'net.inet.ip.portrange.last'])?.join(' '));
   return bounds && { first: bounds[0], last: bounds[1], reserved: [] };

@@ -139,7 +139,10 @@ export function readPsCommandLine(pid: number): string | undefined {
  * pgid=,tpgid=` (tpgid is the terminal's foreground group: -1 on procps and 0 on BSD without one).
  */
 export function isPsTerminalForeground(): boolean {
-  const [pgid, tpgid] = (runPs(['-o', 'pgid=,tpgid=', '-p', String(process.pid)]).lines[0] ?? '').trim().split(/\s+/).map(Number);
+  const [pgid, tpgid] = (runPs(['-o', 'pgid=,tpgid=', '-p', String(process.pid)]).lines[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return tpgid !== undefined && tpgid > 0 && pgid === tpgid;
 }
 

@@ -41,16 +41,24 @@ function splitLines(text: string): string[] {
  *   ENOENT (EAGAIN, EMFILE: the machine is out of processes or descriptors).
  */
 export function runPs(args: readonly string[]): ToolOutput {
-  const result = spawnSync('ps', args, { env: TOOL_ENV, encoding: 'utf8', maxBuffer: MAX_BUFFER, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync('ps', args, {
+    env: TOOL_ENV,
+    encoding: 'utf8',
+    maxBuffer: MAX_BUFFER,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.error !== undefined) {
-    if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') throw new ProcessTableError(['`ps` is not on PATH'], { cause: result.error });
+    if ((result.error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ProcessTableError(['`ps` is not on PATH'], { cause: result.error });
     throw result.error;
   }
   if (result.status === 0 || (result.status === 1 && result.stdout.trim() === '')) {
     return { lines: result.status === 0 ? splitLines(result.stdout) : [], pid: result.pid };
   }
   const how = result.status === null ? `was killed by ${String(result.signal)}` : `exited with ${result.status}`;
-  throw new ProcessTableError([`\`ps ${args.join(' ')}\` ${how}${result.stderr.trim() ? `: ${result.stderr.trim()}` : ''}`]);
+  throw new ProcessTableError([
+    `\`ps ${args.join(' ')}\` ${how}${result.stderr.trim() ? `: ${result.stderr.trim()}` : ''}`,
+  ]);
 }
 
 /**
@@ -58,7 +66,11 @@ export function runPs(args: readonly string[]): ToolOutput {
  * does not know a name (each platform names its settings differently).
  */
 export function runSysctl(names: readonly string[]): string[] | undefined {
-  const result = spawnSync('sysctl', ['-n', ...names], { env: TOOL_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync('sysctl', ['-n', ...names], {
+    env: TOOL_ENV,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.error !== undefined) {
     if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw result.error;

@@ -75,7 +75,11 @@ async function holdsSocket(pid: number, sockets: ReadonlySet<string>): Promise<b
  */
 export async function findProcPortHolder(port: number): Promise<PortHolder | undefined> {
   const listening = (await readListeningSockets()) ?? [];
-  const sockets = new Set(listening.filter((socket) => socket.port === port && socket.inode !== '0').map((socket) => `socket:[${socket.inode}]`));
+  const sockets = new Set(
+    listening
+      .filter((socket) => socket.port === port && socket.inode !== '0')
+      .map((socket) => `socket:[${socket.inode}]`),
+  );
   if (sockets.size === 0) return undefined;
   const entries = (await orUndefined(readdir('/proc'))) ?? [];
   const pids = entries.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
@@ -99,5 +103,9 @@ function readSysctlFile(path: string): string | undefined {
 export function readProcPortRange(): PortRangeReading | undefined {
   const bounds = parsePortRange(readSysctlFile('/proc/sys/net/ipv4/ip_local_port_range'));
   if (bounds === undefined) return undefined;
-  return { first: bounds[0], last: bounds[1], reserved: parseReservedPorts(readSysctlFile('/proc/sys/net/ipv4/ip_local_reserved_ports') ?? '') };
+  return {
+    first: bounds[0],
+    last: bounds[1],
+    reserved: parseReservedPorts(readSysctlFile('/proc/sys/net/ipv4/ip_local_reserved_ports') ?? ''),
+  };
 }

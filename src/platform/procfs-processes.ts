@@ -67,7 +67,8 @@ function lastPid(): number | undefined {
   try {
     return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES')
+      return undefined;
     throw error;
   }
 }
@@ -80,7 +81,8 @@ function lastPid(): number | undefined {
 export function findProcsWithEnvironment(query: EnvironmentQuery): number[] {
   const needles = Object.entries(query.env).map(([name, value]) => `\0${name}=${value}\0`);
   const last = query.newerThanPid === undefined ? undefined : lastPid();
-  const floor = last !== undefined && query.newerThanPid !== undefined && last >= query.newerThanPid ? query.newerThanPid : 0;
+  const floor =
+    last !== undefined && query.newerThanPid !== undefined && last >= query.newerThanPid ? query.newerThanPid : 0;
   const found: number[] = [];
   for (const pid of query.pids ?? listPids()) {
     if (pid <= floor || pid === process.pid) continue;

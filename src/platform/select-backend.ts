@@ -27,7 +27,10 @@ let selected: PlatformBackend | ProcessTableError | undefined;
  * @throws ProcessTableError when neither backend works here (no `/proc`, and `ps` missing or failing),
  *   with the reason of each.
  */
-export function selectBackend(setting: string | undefined, platform: NodeJS.Platform = process.platform): PlatformBackend {
+export function selectBackend(
+  setting: string | undefined,
+  platform: NodeJS.Platform = process.platform,
+): PlatformBackend {
   if (platform === 'win32') throw new PlatformUnsupportedError(platform);
   if (setting !== undefined && setting !== '' && setting !== '0' && setting !== '1') {
     throw new ConfigError([

@@ -104,7 +104,11 @@ function* inRandomOrder(ports: number[]): Generator<number> {
  * random order, first those without a claim directory in the `claimed` snapshot, then those with one
  * (held by another process, or left by a dead one: only a reservation attempt can tell).
  */
-function* rangeCandidates(range: readonly [number, number], claimed: ReadonlySet<number>, excluded: ReadonlySet<number>): Generator<number> {
+function* rangeCandidates(
+  range: readonly [number, number],
+  claimed: ReadonlySet<number>,
+  excluded: ReadonlySet<number>,
+): Generator<number> {
   const unclaimed: number[] = [];
   const held: number[] = [];
   for (let port = range[0]; port <= range[1]; port++) {
@@ -162,7 +166,8 @@ function pickRandomPort(window: { first: number; last: number }, skip: (port: nu
 export async function allocatePort(options: AllocatePortOptions = {}): Promise<AllocatedPort> {
   const server = options.server ?? '';
   const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') throw new TypeError(`\`host\` must be a non-empty string, received ${JSON.stringify(host)}`);
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError(`\`host\` must be a non-empty string, received ${JSON.stringify(host)}`);
   const range = checkRange(options.range);
   const excluded = new Set<number>();
   for (const port of options.exclude ?? []) excluded.add(checkPortNumber(port, 'exclude[]'));
@@ -210,7 +215,8 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
     if (exhaustedRanges.has(key)) listening = (await listListeningPorts()) ?? new Set();
     for (const port of rangeCandidates(range, claimed, excluded)) {
       if (attempts >= maxAttempts) break;
-      if (listening === undefined && tally.inUse >= CROWDED_RANGE_IN_USE) listening = (await listListeningPorts()) ?? new Set();
+      if (listening === undefined && tally.inUse >= CROWDED_RANGE_IN_USE)
+        listening = (await listListeningPorts()) ?? new Set();
       if (listening?.has(port)) {
         tally.inUse++;
         continue;
@@ -227,7 +233,11 @@ export async function allocatePort(options: AllocatePortOptions = {}): Promise<A
   const window = allocationWindow(ephemeral);
   const tried = new Set<number>();
   const skip = (port: number): boolean =>
-    excluded.has(port) || tried.has(port) || listening?.has(port) === true || ephemeral.isReserved(port) || (range !== undefined && port >= range[0] && port <= range[1]);
+    excluded.has(port) ||
+    tried.has(port) ||
+    listening?.has(port) === true ||
+    ephemeral.isReserved(port) ||
+    (range !== undefined && port >= range[0] && port <= range[1]);
   while (attempts < maxAttempts) {
     const port = pickRandomPort(window, skip);
     if (port === undefined) break;

@@ -37,7 +37,8 @@ export async function probePort(host: string, port: number): Promise<NodeJS.Errn
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EADDRINUSE' || code === 'EACCES') return error as NodeJS.ErrnoException;
-      if (host === 'localhost' && candidate === '::1' && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+      if (host === 'localhost' && candidate === '::1' && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT'))
+        continue;
       throw error;
     }
   }

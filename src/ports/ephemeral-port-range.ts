@@ -30,7 +30,12 @@ let cached: EphemeralPortRange | undefined;
 export function readEphemeralPortRange(): EphemeralPortRange {
   if (cached !== undefined) return cached;
   const reading = platformBackend().readEphemeralPortRange();
-  const [first, last] = reading === undefined ? (process.platform === 'linux' ? LINUX_DEFAULT_RANGE : IANA_DYNAMIC_RANGE) : [reading.first, reading.last];
+  const [first, last] =
+    reading === undefined
+      ? process.platform === 'linux'
+        ? LINUX_DEFAULT_RANGE
+        : IANA_DYNAMIC_RANGE
+      : [reading.first, reading.last];
   const reserved = reading?.reserved ?? [];
   cached = {
     first,

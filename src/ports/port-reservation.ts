@@ -73,7 +73,8 @@ const PORT_DIR_NAME = /^[1-9]\d{0,4}$/;
 let ownStartTime: string | undefined | null = null;
 
 function claimName(holderPid: number = process.pid): string {
-  if (holderPid !== process.pid) return `${holderPid}-${readProcessStartTime(holderPid) ?? 'x'}-${randomBytes(6).toString('hex')}`;
+  if (holderPid !== process.pid)
+    return `${holderPid}-${readProcessStartTime(holderPid) ?? 'x'}-${randomBytes(6).toString('hex')}`;
   if (ownStartTime === null) ownStartTime = readProcessStartTime(process.pid);
   return `${process.pid}-${ownStartTime ?? 'x'}-${randomBytes(6).toString('hex')}`;
 }
@@ -242,7 +243,10 @@ function createReservation(port: number, portDir: string, claimPath: string): Po
  * @throws Error when the directory exists but is not a directory owned by this user; file system
  *   errors other than the expected races (ENOENT, EEXIST, ENOTEMPTY) are rethrown.
  */
-export async function reservePort(port: number, options: ReservePortOptions = {}): Promise<PortReservation | undefined> {
+export async function reservePort(
+  port: number,
+  options: ReservePortOptions = {},
+): Promise<PortReservation | undefined> {
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new RangeError(`\`port\` must be an integer from 1 to 65535, received ${String(port)}`);
   }

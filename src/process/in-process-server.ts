@@ -18,14 +18,21 @@ export interface StartedInProcessServer {
 type ListenCloseApp = { listen(...args: unknown[]): unknown; close(...args: unknown[]): unknown; server?: unknown };
 
 function isListenCloseApp(app: unknown): app is ListenCloseApp {
-  return typeof app === 'object' && app !== null && typeof (app as ListenCloseApp).listen === 'function' && typeof (app as ListenCloseApp).close === 'function';
+  return (
+    typeof app === 'object' &&
+    app !== null &&
+    typeof (app as ListenCloseApp).listen === 'function' &&
+    typeof (app as ListenCloseApp).close === 'function'
+  );
 }
 
 function listenError(server: string, host: string, port: number, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') return new PortInUseError(server, host, port, undefined, { cause: error });
   if (code === 'EACCES') return new PortPermissionError(server, host, port, { cause: error });
-  return new ServerStartError(server, `listen on ${host}:${port} failed: ${(error as Error).message}`, { cause: error });
+  return new ServerStartError(server, `listen on ${host}:${port} failed: ${(error as Error).message}`, {
+    cause: error,
+  });
 }
 
 /** Tracks sockets so that close can destroy them (for plain `net.Server`s without `closeAllConnections`). */
@@ -85,7 +92,12 @@ async function listenNetServer(server: NetServer, name: string, host: string, po
  * @throws PortInUseError / PortPermissionError when a fixed port cannot be bound;
  *   ServerStartError when `app` returned something else or its own `listen` failed.
  */
-export async function startInProcessServer(name: string, app: AppLike, host: string, port: number): Promise<StartedInProcessServer> {
+export async function startInProcessServer(
+  name: string,
+  app: AppLike,
+  host: string,
+  port: number,
+): Promise<StartedInProcessServer> {
   let server: NetServer | undefined;
   if (app instanceof NetServer) server = app;
   else if (typeof app === 'function') server = createServer(app);
@@ -107,7 +119,10 @@ export async function startInProcessServer(name: string, app: AppLike, host: str
     }
     const candidate = result instanceof NetServer ? result : app.server instanceof NetServer ? app.server : undefined;
     if (candidate === undefined || !candidate.listening) {
-      throw new ServerStartError(name, '`app` returned an object whose `listen({ port, host })` gave no listening net.Server (neither as its result nor as `.server`).');
+      throw new ServerStartError(
+        name,
+        '`app` returned an object whose `listen({ port, host })` gave no listening net.Server (neither as its result nor as `.server`).',
+      );
     }
     const listening = candidate;
     // Its connections from now on (nobody knows the port before this returns): a plain net.Server's

@@ -131,7 +131,9 @@ export function readLogSince(path: string, offset: number, maxLines = 50): strin
     if (lines.at(-1) === '') lines.pop();
     if (start > offset) lines.shift();
     const collapsed = collapseRepeats(lines);
-    return collapsed.length > maxLines ? [`… ${collapsed.length - maxLines} earlier line(s) …`, ...collapsed.slice(-maxLines)] : collapsed;
+    return collapsed.length > maxLines
+      ? [`… ${collapsed.length - maxLines} earlier line(s) …`, ...collapsed.slice(-maxLines)]
+      : collapsed;
   });
 }
 

@@ -21,9 +21,14 @@ import { startTimeKind } from '../platform/start-time.js';
  */
 export type ProcessIdentity = 'alive' | 'dead' | 'reused' | 'unverified';
 
-function identify(status: ProcessStatus | undefined, startTime: string | undefined, kind: BackendKind): ProcessIdentity {
+function identify(
+  status: ProcessStatus | undefined,
+  startTime: string | undefined,
+  kind: BackendKind,
+): ProcessIdentity {
   if (status === undefined || status.zombie) return 'dead';
-  if (startTime === undefined || startTimeKind(startTime) !== kind || status.startTime === undefined) return 'unverified';
+  if (startTime === undefined || startTimeKind(startTime) !== kind || status.startTime === undefined)
+    return 'unverified';
   return status.startTime === startTime ? 'alive' : 'reused';
 }
 
@@ -45,7 +50,9 @@ export function checkProcessIdentity(pid: number, startTime: string | undefined)
  * @returns the identity of each target, in the order of `targets`.
  * @throws ProcessTableError when no backend works here.
  */
-export function checkProcessIdentities(targets: readonly { pid: number; startTime?: string | undefined }[]): ProcessIdentity[] {
+export function checkProcessIdentities(
+  targets: readonly { pid: number; startTime?: string | undefined }[],
+): ProcessIdentity[] {
   const backend = platformBackend();
   const statuses = backend.readProcesses(targets.map((target) => target.pid));
   return targets.map((target) => identify(statuses.get(target.pid), target.startTime, backend.kind));
@@ -117,7 +124,6 @@ export function hasProcessEnded(pid: number, startTime?: string): boolean {
   if (platformBackend().kind === 'procfs') return !isProcessAlive(pid, startTime);
   return !processExists(pid);
 }
-
 
 /**
  * Pids of the live (non-zombie) members of process group `pgid`: none without asking the backend

@@ -17,12 +17,17 @@ function lookUpId(server: string, user: string | number, flag: '-u' | '-g'): num
     // `stderr` is a string (encoding utf8) when `id` ran; a spawn error (ENOENT) has none.
     const captured = (error as { stderr?: unknown }).stderr;
     const stderr = (typeof captured === 'string' ? captured : (error as Error).message).trim();
-    throw new ServerStartError(server, `\`user\` ${JSON.stringify(user)} names no user this system knows (\`id ${flag} ${user}\`: ${stderr}). Create the user, or fix the server's \`user\` field.`, {
-      cause: error,
-    });
+    throw new ServerStartError(
+      server,
+      `\`user\` ${JSON.stringify(user)} names no user this system knows (\`id ${flag} ${user}\`: ${stderr}). Create the user, or fix the server's \`user\` field.`,
+      {
+        cause: error,
+      },
+    );
   }
   const id = Number.parseInt(output.trim(), 10);
-  if (!Number.isInteger(id)) throw new ServerStartError(server, `\`id ${flag} ${user}\` printed ${JSON.stringify(output)}, not a number.`);
+  if (!Number.isInteger(id))
+    throw new ServerStartError(server, `\`id ${flag} ${user}\` printed ${JSON.stringify(output)}, not a number.`);
   return id;
 }
 
@@ -54,7 +59,12 @@ export function resolveRunAs(server: string, user: string | number | undefined):
  * `runAs` when given. `tmpRoot` (and, for another user, the run directory) get mode 0711: that user may
  * pass through to its own directory, nobody may list them; the state file and the socket stay 0600.
  */
-export function createScratchDirectory(runDir: string, tmpRoot: string, key: string, runAs: RunAsIds | undefined): string {
+export function createScratchDirectory(
+  runDir: string,
+  tmpRoot: string,
+  key: string,
+  runAs: RunAsIds | undefined,
+): string {
   mkdirSync(tmpRoot, { recursive: true, mode: 0o711 });
   chmodSync(tmpRoot, 0o711);
   const dir = mkdtempSync(join(tmpRoot, `${key}-`));

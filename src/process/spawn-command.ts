@@ -43,7 +43,8 @@ export function assertSpawnable(server: string, command: readonly string[], cwd:
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (!cwdIsDirectory) throw new ServerStartError(server, `\`cwd\` ${cwd} is not a directory. Fix the server's \`cwd\` field.`);
+  if (!cwdIsDirectory)
+    throw new ServerStartError(server, `\`cwd\` ${cwd} is not a directory. Fix the server's \`cwd\` field.`);
   if (command.length === 0) throw new ServerStartError(server, '`command` is empty.');
 }
 
@@ -51,8 +52,13 @@ export function assertSpawnable(server: string, command: readonly string[], cwd:
  * The typed error for a failed spawn: `CommandNotFoundError` for `ENOENT`/`EACCES` (no such
  * executable, or not executable), else `ServerStartError`.
  */
-export function spawnError(server: string, command: readonly string[], error: { code?: string; message: string }): Error {
-  if (error.code === 'ENOENT' || error.code === 'EACCES') return new CommandNotFoundError(server, command, { cause: error });
+export function spawnError(
+  server: string,
+  command: readonly string[],
+  error: { code?: string; message: string },
+): Error {
+  if (error.code === 'ENOENT' || error.code === 'EACCES')
+    return new CommandNotFoundError(server, command, { cause: error });
   return new ServerStartError(server, `could not spawn \`${command[0] ?? ''}\`: ${error.message}`, { cause: error });
 }
 
@@ -72,7 +78,15 @@ export async function spawnCommand(options: SpawnCommandOptions): Promise<Spawne
   const fd = openSync(logPath, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd], windowsHide: true, ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) });
+    child = spawn(file, args, {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      windowsHide: true,
+      ...(uid === undefined ? {} : { uid }),
+      ...(gid === undefined ? {} : { gid }),
+    });
   } finally {
     closeSync(fd);
   }

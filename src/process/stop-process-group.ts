@@ -83,7 +83,12 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
  * `leaderRunning`, when the caller knows (the leader is its child and its exit has not been seen),
  * answers "still running" without asking the platform backend: no `ps` spawn per poll on posix.
  */
-export function waitForProcessGroupExit(pgid: number, timeoutMs: number, wake?: Promise<unknown>, leaderRunning?: () => boolean): Promise<boolean> {
+export function waitForProcessGroupExit(
+  pgid: number,
+  timeoutMs: number,
+  wake?: Promise<unknown>,
+  leaderRunning?: () => boolean,
+): Promise<boolean> {
   return pollUntil(() => !(leaderRunning?.() ?? false) && !isProcessGroupAlive(pgid), timeoutMs, wake);
 }
 
@@ -136,7 +141,10 @@ export interface GroupStopOptions {
  */
 export async function signalGroupAndWait(pgid: number, options: GroupStopOptions): Promise<StopOutcome> {
   signalProcessGroup(pgid, options.signal);
-  if (options.signal !== 'SIGKILL' && (await waitForProcessGroupExit(pgid, options.stopTimeoutMs, options.exited, options.leaderRunning))) {
+  if (
+    options.signal !== 'SIGKILL' &&
+    (await waitForProcessGroupExit(pgid, options.stopTimeoutMs, options.exited, options.leaderRunning))
+  ) {
     return { forced: false, wasRunning: true, foreign: false };
   }
   signalProcessGroup(pgid, 'SIGKILL');

@@ -24,7 +24,13 @@ export interface Backoff {
  * polled 20 times a second, so the probe's own requests do not flood its access log. Peers poll every
  * 100 to 2000 ms.
  */
-export const DEFAULT_BACKOFF: Readonly<Backoff> = Object.freeze({ initialMs: 1, factor: 1.25, fastMaxMs: 4, fastForMs: 1_000, maxMs: 50 });
+export const DEFAULT_BACKOFF: Readonly<Backoff> = Object.freeze({
+  initialMs: 1,
+  factor: 1.25,
+  fastMaxMs: 4,
+  fastForMs: 1_000,
+  maxMs: 50,
+});
 
 /** The delay after `previousMs` for a wait that started `elapsedMs` ago. */
 export function nextDelayMs(backoff: Backoff, previousMs: number, elapsedMs: number): number {
@@ -52,10 +58,14 @@ export function resolveBackoff(backoff: Partial<Backoff> | undefined): Backoff {
     throw new RangeError(`\`backoff.factor\` must be a number of at least 1, received ${factor}`);
   }
   if (!(Number.isFinite(maxMs) && maxMs >= initialMs)) {
-    throw new RangeError(`\`backoff.maxMs\` must be a number of milliseconds of at least \`backoff.initialMs\` (${initialMs}), received ${maxMs}`);
+    throw new RangeError(
+      `\`backoff.maxMs\` must be a number of milliseconds of at least \`backoff.initialMs\` (${initialMs}), received ${maxMs}`,
+    );
   }
   if (!(Number.isFinite(fastMaxMs) && fastMaxMs >= initialMs && fastMaxMs <= maxMs)) {
-    throw new RangeError(`\`backoff.fastMaxMs\` must be a number of milliseconds from \`backoff.initialMs\` (${initialMs}) to \`backoff.maxMs\` (${maxMs}), received ${fastMaxMs}`);
+    throw new RangeError(
+      `\`backoff.fastMaxMs\` must be a number of milliseconds from \`backoff.initialMs\` (${initialMs}) to \`backoff.maxMs\` (${maxMs}), received ${fastMaxMs}`,
+    );
   }
   if (!(Number.isFinite(fastForMs) && fastForMs >= 0)) {
     throw new RangeError(`\`backoff.fastForMs\` must be a non-negative number of milliseconds, received ${fastForMs}`);

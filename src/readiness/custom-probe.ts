@@ -29,7 +29,13 @@ export class CustomProbe implements ReadinessProbe {
       throw new TypeError('A `custom` probe needs a target, received undefined');
     }
     try {
-      const passed = await this.#check({ server, host: target.host, port: target.port, url: target.url, signal: waitSignal });
+      const passed = await this.#check({
+        server,
+        host: target.host,
+        port: target.port,
+        url: target.url,
+        signal: waitSignal,
+      });
       return passed === false ? { ok: false, reason: 'the check returned false' } : { ok: true };
     } catch (error) {
       // Any throw is the user's way of saying "not yet": it is the attempt's error, by contract.

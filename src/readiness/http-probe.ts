@@ -80,7 +80,13 @@ export class HttpProbe implements ReadinessProbe {
  * status once the body has ended, or once `signal` aborts after the status arrived (a body that never
  * ends costs the attempt timeout at most, the status still counts).
  */
-function getStatus(url: URL, host: string, port: number, insecure: boolean, signal: AbortSignal): Promise<HostOutcome<number>> {
+function getStatus(
+  url: URL,
+  host: string,
+  port: number,
+  insecure: boolean,
+  signal: AbortSignal,
+): Promise<HostOutcome<number>> {
   return new Promise((resolve) => {
     let status: number | undefined;
     let settled = false;
@@ -101,7 +107,11 @@ function getStatus(url: URL, host: string, port: number, insecure: boolean, sign
       settled = true;
       signal.removeEventListener('abort', onAbort);
       request.destroy();
-      resolve(status === undefined ? { answered: false, reason: failure ?? 'no response' } : { answered: true, value: status });
+      resolve(
+        status === undefined
+          ? { answered: false, reason: failure ?? 'no response' }
+          : { answered: true, value: status },
+      );
     };
     const onAbort = (): void => finish(describeError(signal.reason));
     request.on('response', (response) => {
@@ -129,7 +139,7 @@ function formatStatuses(statuses: readonly number[] | undefined): string {
   }
   const sorted = [...new Set(statuses)].sort((a, b) => a - b);
   const runs: string[] = [];
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     let end = start;
     while (end + 1 < sorted.length && sorted[end + 1] === (sorted[end] ?? 0) + 1) end += 1;
     runs.push(start === end ? `${sorted[start]}` : `${sorted[start]}-${sorted[end]}`);

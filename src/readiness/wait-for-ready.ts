@@ -2,7 +2,13 @@ import type { NormalizedProbe } from '../config/normalized.js';
 import { ReadinessTimeoutError, ServerExitedError, type ExitStatus } from '../errors.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, nextDelayMs, resolveBackoff, type Backoff } from './backoff.js';
 import type { OutputSource } from './output-source.js';
-import { createProbe, type CapturedGroups, type ProbeResult, type ProbeTarget, type ReadinessProbe } from './readiness-probe.js';
+import {
+  createProbe,
+  type CapturedGroups,
+  type ProbeResult,
+  type ProbeTarget,
+  type ReadinessProbe,
+} from './readiness-probe.js';
 import { Sleeper } from './sleeper.js';
 
 /** Options of {@link waitForReady}. */
@@ -145,13 +151,15 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
   const timeoutError = (): ReadinessTimeoutError => {
     const blocking = states.find((state) => !state.passed) ?? states[0]!;
     const target = options.target();
-    const inFlightMs = blocking.attemptStartedAt === undefined ? undefined : Math.round(performance.now() - blocking.attemptStartedAt);
+    const inFlightMs =
+      blocking.attemptStartedAt === undefined ? undefined : Math.round(performance.now() - blocking.attemptStartedAt);
     return new ReadinessTimeoutError({
       server,
       probe: blocking.probe.describe(target),
       url: target?.url ?? UNKNOWN_URL,
       elapsedMs: elapsedMs(),
-      lastError: blocking.lastError ?? (inFlightMs === undefined ? undefined : `an attempt got no answer in ${inFlightMs} ms`),
+      lastError:
+        blocking.lastError ?? (inFlightMs === undefined ? undefined : `an attempt got no answer in ${inFlightMs} ms`),
       outputTail: options.outputTail?.() ?? [],
       logPath: options.logPath,
     });
@@ -174,7 +182,10 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyR
     let deadline: NodeJS.Timeout;
     const leftMs = (): number => startedAt + startTimeoutMs - performance.now();
     const armDeadline = (): void => {
-      deadline = setTimeout(() => (leftMs() <= 0 ? fail(timeoutError()) : armDeadline()), Math.max(0, Math.ceil(leftMs())));
+      deadline = setTimeout(
+        () => (leftMs() <= 0 ? fail(timeoutError()) : armDeadline()),
+        Math.max(0, Math.ceil(leftMs())),
+      );
       deadline.unref();
     };
     armDeadline();

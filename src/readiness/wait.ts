@@ -1,4 +1,10 @@
-import type { CustomReadiness, HttpReadiness, LogReadiness, ReadinessProbeSpec, TcpReadiness } from '../config/types.js';
+import type {
+  CustomReadiness,
+  HttpReadiness,
+  LogReadiness,
+  ReadinessProbeSpec,
+  TcpReadiness,
+} from '../config/types.js';
 
 /** Options of {@link Wait.forHttp}. */
 export interface ForHttpOptions {

@@ -59,7 +59,11 @@ export async function createOwnedRun(options: CreateOwnedRunOptions = {}): Promi
   const run: Run = { ...paths, runId: randomUUID() };
   let supervisor: SupervisorHandle;
   try {
-    supervisor = await spawnSupervisor(paths, { runDir: run.runDir, runId: run.runId, owner: { pid: process.pid, startTime: readProcessStartTime(process.pid) } });
+    supervisor = await spawnSupervisor(paths, {
+      runDir: run.runDir,
+      runId: run.runId,
+      owner: { pid: process.pid, startTime: readProcessStartTime(process.pid) },
+    });
   } catch (error) {
     await removeRunDirectory(run.runDir);
     throw error;
@@ -84,7 +88,8 @@ export async function createOwnedRun(options: CreateOwnedRunOptions = {}): Promi
           // The supervisor removes the directory; if it could not be reached, this process does.
           await removeRunDirectory(run.runDir);
           const kept = join(keptLogsRoot(), basename(run.runDir));
-          if (existsSync(kept)) process.stderr.write(`ephemeral-servers: the servers' logs of this run are kept in ${kept}\n`);
+          if (existsSync(kept))
+            process.stderr.write(`ephemeral-servers: the servers' logs of this run are kept in ${kept}\n`);
           if (exportEnv && process.env[STATE_ENV] === run.stateFile) {
             if (previousEnv === undefined) delete process.env[STATE_ENV];
             else process.env[STATE_ENV] = previousEnv;
@@ -115,7 +120,10 @@ export function joinRun(stateFile: string): { run: Omit<Run, 'runId'>; client: S
  * @returns The keys stopped and those already gone.
  * @throws StopError naming the servers that could not be stopped; SupervisorUnreachableError.
  */
-export async function stopRecordedServers(stateFile: string, options: { scope?: 'run' | 'worker' } = {}): Promise<Omit<StopAllResult, 'failed'>> {
+export async function stopRecordedServers(
+  stateFile: string,
+  options: { scope?: 'run' | 'worker' } = {},
+): Promise<Omit<StopAllResult, 'failed'>> {
   const { stopped, alreadyGone, failed } = await supervisorFor(stateFile).request('stopAll', options);
   if (failed.length > 0) throw new StopError(failed.map(({ key, message }) => new Error(`${key}: ${message}`)));
   return { stopped, alreadyGone };

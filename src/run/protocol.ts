@@ -58,7 +58,10 @@ export interface Requests {
   /** Sets an entry (in-process servers; tests). */
   record: { args: { key: string; entry: StateEntry }; result: null };
   /** Changes fields of the entry `key` if it is still the one of `pid`. */
-  patch: { args: { key: string; pid: number; changes: Partial<Pick<StateEntry, 'status' | 'endpoint'>> }; result: { applied: boolean } };
+  patch: {
+    args: { key: string; pid: number; changes: Partial<Pick<StateEntry, 'status' | 'endpoint'>> };
+    result: { applied: boolean };
+  };
   /** Hands servers over to the run: their owner becomes the run's, so a closing connection no longer stops them. */
   handOver: { args: { keys: { key: string; pid: number }[] }; result: { handed: number } };
   /** Deletes the entry `key` if it is still the one of `pid` (and `port`, when given). */
@@ -66,7 +69,10 @@ export interface Requests {
   /** Spawns a command server as the supervisor's child and records it as `entry.status`. */
   spawn: { args: SpawnRequest; result: { pid: number; pgid: number; startTime: string | undefined } };
   /** Pushes `exit` events for these pids to this connection. */
-  watch: { args: { pids: number[] }; result: { exited: { pid: number; code: number | null; signal: NodeJS.Signals | null }[] } };
+  watch: {
+    args: { pids: number[] };
+    result: { exited: { pid: number; code: number | null; signal: NodeJS.Signals | null }[] };
+  };
   /** Graceful stop of one server (its stop signal, SIGKILL after `stopTimeoutMs`), then its entry is removed. */
   stop: { args: { key: string; pid: number; stopTimeoutMs?: number }; result: StopResult };
   /** Stops every recorded command server (of `scope`, when given) in reverse dependency order. */

@@ -80,7 +80,9 @@ function onSignal(signal: NodeJS.Signals): void {
     for (const result of results) {
       if (result.status === 'rejected') {
         const reason: unknown = result.reason;
-        process.stderr.write(`ephemeral-servers: teardown after ${signal} failed: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+        process.stderr.write(
+          `ephemeral-servers: teardown after ${signal} failed: ${reason instanceof Error ? reason.message : String(reason)}\n`,
+        );
       }
     }
     reRaise(signal);

@@ -80,11 +80,20 @@ async function startProcess(paths: RunPaths, init: SupervisorInit): Promise<Chil
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       cleanup();
-      reject(new SupervisorUnreachableError(paths.runDir, `the supervisor exited while starting (${signal ?? `exit code ${code}`}); see ${join(paths.runDir, SUPERVISOR_LOG_NAME)}`));
+      reject(
+        new SupervisorUnreachableError(
+          paths.runDir,
+          `the supervisor exited while starting (${signal ?? `exit code ${code}`}); see ${join(paths.runDir, SUPERVISOR_LOG_NAME)}`,
+        ),
+      );
     };
     const onError = (error: Error): void => {
       cleanup();
-      reject(new SupervisorUnreachableError(paths.runDir, `could not spawn the supervisor: ${error.message}`, { cause: error }));
+      reject(
+        new SupervisorUnreachableError(paths.runDir, `could not spawn the supervisor: ${error.message}`, {
+          cause: error,
+        }),
+      );
     };
     const cleanup = (): void => {
       child.stdout!.off('data', onData);
@@ -128,7 +137,10 @@ export async function spawnSupervisor(paths: RunPaths, init: Omit<SupervisorInit
           if (released) next.stdin!.end();
           else attach(next);
         },
-        (error: unknown) => process.emitWarning(`ephemeral-servers: the supervisor of ${paths.runDir} died and could not be restarted: ${String(error)}`),
+        (error: unknown) =>
+          process.emitWarning(
+            `ephemeral-servers: the supervisor of ${paths.runDir} died and could not be restarted: ${String(error)}`,
+          ),
       );
     });
   };

@@ -44,7 +44,8 @@ export interface ServerProcess {
 export function serverGroupStatus(proc: ServerProcess, runId: string): 'alive' | 'gone' | 'foreign' | 'unverified' {
   if (proc.child !== undefined) return proc.exit === undefined || isProcessGroupAlive(proc.pgid) ? 'alive' : 'gone';
   const status = checkProcessGroup(proc);
-  if (status === 'unverified' && findMarkedProcesses({ runId, key: proc.key, pids: [proc.pid] }).length > 0) return 'alive';
+  if (status === 'unverified' && findMarkedProcesses({ runId, key: proc.key, pids: [proc.pid] }).length > 0)
+    return 'alive';
   return status;
 }
 
@@ -55,7 +56,12 @@ export function serverGroupStatus(proc: ServerProcess, runId: string): 'alive' |
  * @throws UnverifiedProcessError when the identity of a running leader cannot be established: nothing
  *   was signalled. The `kill(2)` error other than `ESRCH` (e.g. `EPERM`).
  */
-export async function stopServerGroup(proc: ServerProcess, signal: NodeJS.Signals, stopTimeoutMs: number, runId: string): Promise<StopOutcome> {
+export async function stopServerGroup(
+  proc: ServerProcess,
+  signal: NodeJS.Signals,
+  stopTimeoutMs: number,
+  runId: string,
+): Promise<StopOutcome> {
   const status = serverGroupStatus(proc, runId);
   if (status === 'unverified') throw new UnverifiedProcessError(proc.key, proc.pid, describeUnverified(proc.startTime));
   if (status !== 'alive') return { forced: false, wasRunning: false, foreign: status === 'foreign' };
@@ -76,7 +82,11 @@ export async function stopServerGroup(proc: ServerProcess, signal: NodeJS.Signal
  *
  * @returns The pids found (and stopped).
  */
-export async function stopMarkedProcesses(query: MarkerQuery, signal: NodeJS.Signals, stopTimeoutMs: number): Promise<number[]> {
+export async function stopMarkedProcesses(
+  query: MarkerQuery,
+  signal: NodeJS.Signals,
+  stopTimeoutMs: number,
+): Promise<number[]> {
   const pids = findMarkedProcesses(query);
   if (pids.length === 0) return [];
   for (const pid of pids) signalProcess(pid, signal);

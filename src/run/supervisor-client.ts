@@ -3,15 +3,38 @@ import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EphemeralServersError, StateChangeError, SupervisorUnreachableError, type ErrorCode, type ExitStatus } from '../errors.js';
-import { createLineReader, encodeMessage, type Op, type Requests, type ServerMessage, type WireError } from './protocol.js';
+import {
+  EphemeralServersError,
+  StateChangeError,
+  SupervisorUnreachableError,
+  type ErrorCode,
+  type ExitStatus,
+} from '../errors.js';
+import {
+  createLineReader,
+  encodeMessage,
+  type Op,
+  type Requests,
+  type ServerMessage,
+  type WireError,
+} from './protocol.js';
 import { runPaths, type RunPaths } from './run-dir.js';
 
 /** How long a client keeps trying to reach a supervisor that is gone (the owner restarts one in ~0.1–0.5 s), in ms. */
 export const RECONNECT_WINDOW_MS = 5_000;
 
 /** Operations that may be sent again on a new connection after the supervisor died (applying them twice changes nothing). */
-const IDEMPOTENT: ReadonlySet<Op> = new Set(['hello', 'record', 'patch', 'handOver', 'remove', 'watch', 'stop', 'stopAll', 'state']);
+const IDEMPOTENT: ReadonlySet<Op> = new Set([
+  'hello',
+  'record',
+  'patch',
+  'handOver',
+  'remove',
+  'watch',
+  'stop',
+  'stopAll',
+  'state',
+]);
 
 interface Pending {
   op: Op;
@@ -145,7 +168,11 @@ export class SupervisorClient {
           throw new SupervisorUnreachableError(this.paths.runDir, 'the run directory is gone', { cause: error });
         }
         if (performance.now() >= deadline) {
-          throw new SupervisorUnreachableError(this.paths.runDir, `${code} on ${this.paths.socketPath} for ${RECONNECT_WINDOW_MS} ms`, { cause: error });
+          throw new SupervisorUnreachableError(
+            this.paths.runDir,
+            `${code} on ${this.paths.socketPath} for ${RECONNECT_WINDOW_MS} ms`,
+            { cause: error },
+          );
         }
         await sleep(delayMs);
         delayMs = Math.min(delayMs * 2, 100);
@@ -175,14 +202,22 @@ export class SupervisorClient {
         () => undefined,
       );
     }
-    socket.on('data', createLineReader((message) => this.#receive(message as ServerMessage)));
+    socket.on(
+      'data',
+      createLineReader((message) => this.#receive(message as ServerMessage)),
+    );
     socket.on('error', () => undefined);
     socket.once('close', () => {
       if (this.#socket === socket) this.#socket = undefined;
       // Requests in flight: send again on a new connection when that is harmless; fail the others.
       for (const [id, pending] of this.#pending) {
         if (IDEMPOTENT.has(pending.op)) this.#send(id, pending);
-        else this.#settle(id, () => pending.reject(new SupervisorUnreachableError(this.paths.runDir, `the connection closed during \`${pending.op}\``)));
+        else
+          this.#settle(id, () =>
+            pending.reject(
+              new SupervisorUnreachableError(this.paths.runDir, `the connection closed during \`${pending.op}\``),
+            ),
+          );
       }
     });
     this.#updateRef();

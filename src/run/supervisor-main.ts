@@ -78,7 +78,10 @@ async function main(): Promise<void> {
         (result) => {
           // After `shutdown` the run directory is gone already (see the handler): nothing is left to do
           // but exit, once the answer has left (a queued write dies with the process otherwise).
-          conn.send({ id: request.id, ok: true, result: result ?? null }, request.op === 'shutdown' ? exitAfterShutdown : undefined);
+          conn.send(
+            { id: request.id, ok: true, result: result ?? null },
+            request.op === 'shutdown' ? exitAfterShutdown : undefined,
+          );
         },
         (error: unknown) => {
           const { code, message: text, detail } = error as { code?: unknown; message?: unknown; detail?: unknown };
@@ -105,7 +108,9 @@ async function main(): Promise<void> {
     });
     socket.on('error', (error) => log(`connection error: ${error.message}`));
     socket.on('close', () => {
-      void supervisor.disconnected(conn).catch((error: unknown) => log(`could not stop what a closed connection left: ${String(error)}`));
+      void supervisor
+        .disconnected(conn)
+        .catch((error: unknown) => log(`could not stop what a closed connection left: ${String(error)}`));
     });
   });
 
@@ -127,7 +132,10 @@ async function main(): Promise<void> {
     server.close();
     listen().catch((error: unknown) => log(`could not listen again: ${String(error)}`));
   });
-  writeFileAtomicSync(join(init.runDir, SUPERVISOR_FILE_NAME), JSON.stringify({ pid: process.pid, startTime: readProcessStartTime(process.pid), runId: init.runId }));
+  writeFileAtomicSync(
+    join(init.runDir, SUPERVISOR_FILE_NAME),
+    JSON.stringify({ pid: process.pid, startTime: readProcessStartTime(process.pid), runId: init.runId }),
+  );
   log(`${init.adopt ? 'adopted' : 'supervising'} run ${init.runId} in ${init.runDir} for owner ${init.owner.pid}`);
 
   let urgent = false;

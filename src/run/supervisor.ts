@@ -50,7 +50,10 @@ export interface SupervisorOptions {
   log?: (line: string) => void;
 }
 
-type Handler<K extends keyof Requests> = (conn: SupervisorConnection, args: Requests[K]['args']) => Promise<Requests[K]['result']>;
+type Handler<K extends keyof Requests> = (
+  conn: SupervisorConnection,
+  args: Requests[K]['args'],
+) => Promise<Requests[K]['result']>;
 
 /**
  * The run in memory: the one writer of the state file, the parent of every command server, and the
@@ -123,14 +126,20 @@ export class Supervisor {
       // One pass for all of them: one `ps` call on posix.
       const identities = checkProcessIdentities(procs);
       procs.forEach((proc, index) => {
-        if (identities[index] === 'dead' || identities[index] === 'reused') this.#exited(proc, { code: null, signal: null });
+        if (identities[index] === 'dead' || identities[index] === 'reused')
+          this.#exited(proc, { code: null, signal: null });
       });
     };
     recordEnded(adopted);
-    const timer = setInterval(() => {
-      const watched = [...this.#processes.values()].filter((proc) => proc.child === undefined && proc.exit === undefined);
-      if (watched.length > 0) recordEnded(watched);
-    }, platformBackend().kind === 'posix' ? ADOPTED_POLL_POSIX_MS : ADOPTED_POLL_MS);
+    const timer = setInterval(
+      () => {
+        const watched = [...this.#processes.values()].filter(
+          (proc) => proc.child === undefined && proc.exit === undefined,
+        );
+        if (watched.length > 0) recordEnded(watched);
+      },
+      platformBackend().kind === 'posix' ? ADOPTED_POLL_POSIX_MS : ADOPTED_POLL_MS,
+    );
     timer.unref();
     this.#timers.push(timer);
   }
@@ -145,7 +154,9 @@ export class Supervisor {
       if (this.#ending()) return;
       const current = fileIdentity(this.#paths.stateFile);
       if (current === this.#written) return;
-      this.#log(`the state file was ${current === undefined ? 'deleted' : 'changed by another process'}: rewriting it from memory`);
+      this.#log(
+        `the state file was ${current === undefined ? 'deleted' : 'changed by another process'}: rewriting it from memory`,
+      );
       if (this.writeNow()) onDirectoryRestored();
     }, STATE_CHECK_MS);
     timer.unref();
@@ -158,10 +169,16 @@ export class Supervisor {
     if (handler === undefined) {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- `op` comes from another process: one of the protocol's names by type, anything at run time
       const op = String(message.op);
-      return Promise.reject(new StateChangeError(op, 'unknown operation (is every process of the run on the same ephemeral-servers version?)'));
+      return Promise.reject(
+        new StateChangeError(
+          op,
+          'unknown operation (is every process of the run on the same ephemeral-servers version?)',
+        ),
+      );
     }
     // A run being reaped or shut down takes nothing new: a server spawned now would outlive it.
-    if ((message.op === 'spawn' || message.op === 'record') && this.#ending()) return Promise.reject(this.#endingError(message.op));
+    if ((message.op === 'spawn' || message.op === 'record') && this.#ending())
+      return Promise.reject(this.#endingError(message.op));
     return handler(conn, message);
   }
 
@@ -184,7 +201,12 @@ export class Supervisor {
       return entry && entry.owner.kind === 'worker' ? [[key, entry] as const] : [];
     });
     conn.owned.clear();
-    await stopInReverseOrder(entries, ([key]) => key, ([, entry]) => entry.dependsOn ?? [], ([key, entry]) => this.#stopKey(key, entry.pid).then(() => undefined));
+    await stopInReverseOrder(
+      entries,
+      ([key]) => key,
+      ([, entry]) => entry.dependsOn ?? [],
+      ([key, entry]) => this.#stopKey(key, entry.pid).then(() => undefined),
+    );
   }
 
   /**
@@ -202,9 +224,12 @@ export class Supervisor {
       // Urgent: SIGKILL every group now, so that graceful stops already under way end at once too.
       if (options.urgent === true) for (const [, entry] of entries) this.#killNow(entry);
       const result = await this.#stopEntries(entries, options.urgent === true ? 0 : undefined);
-      this.#log(`reaped: stopped [${result.stopped.join(', ')}], already gone [${result.alreadyGone.join(', ')}]${result.failed.length ? `, failed [${result.failed.map((f) => `${f.key}: ${f.message}`).join('; ')}]` : ''}`);
+      this.#log(
+        `reaped: stopped [${result.stopped.join(', ')}], already gone [${result.alreadyGone.join(', ')}]${result.failed.length ? `, failed [${result.failed.map((f) => `${f.key}: ${f.message}`).join('; ')}]` : ''}`,
+      );
       const escaped = await stopMarkedProcesses({ runId: this.state.runId }, 'SIGKILL', 0);
-      if (escaped.length > 0) this.#log(`stopped ${escaped.length} marked process(es) outside any recorded group: ${escaped.join(', ')}`);
+      if (escaped.length > 0)
+        this.#log(`stopped ${escaped.length} marked process(es) outside any recorded group: ${escaped.join(', ')}`);
       return result;
     })();
     return this.#reaping;
@@ -253,7 +278,14 @@ export class Supervisor {
     },
     spawn: async (conn, request) => {
       const env = { ...request.env, [RUN_MARKER_ENV]: this.state.runId, [SERVER_MARKER_ENV]: request.key };
-      const spawned = await spawnCommand({ command: request.command, cwd: request.cwd, env, logPath: request.logPath, uid: request.uid, gid: request.gid });
+      const spawned = await spawnCommand({
+        command: request.command,
+        cwd: request.cwd,
+        env,
+        logPath: request.logPath,
+        uid: request.uid,
+        gid: request.gid,
+      });
       if (this.#ending()) {
         // The reap began while it was being spawned: it never joins the run.
         signalProcessGroup(spawned.pgid, 'SIGKILL');
@@ -265,7 +297,12 @@ export class Supervisor {
       void spawned.exited.then((status) => this.#exited(proc, status));
       // Unref'd: the supervisor lives for its run, not for its children.
       spawned.child.unref();
-      const entry = { ...request.entry, pid: spawned.pid, pgid: spawned.pgid, startTime: spawned.startTime } as StateEntry;
+      const entry = {
+        ...request.entry,
+        pid: spawned.pid,
+        pgid: spawned.pgid,
+        startTime: spawned.startTime,
+      } as StateEntry;
       this.state.servers[request.key] = parseEntry('spawn', entry);
       if (entry.owner.kind === 'worker') conn.owned.add(request.key);
       this.#log(`spawned ${request.key} pid ${spawned.pid}: ${request.command.join(' ')}`);
@@ -287,7 +324,9 @@ export class Supervisor {
       return this.#stopKey(key, pid, stopTimeoutMs);
     },
     stopAll: async (_conn, { scope }) => {
-      const entries = Object.entries(this.state.servers).filter(([, entry]) => scope === undefined || entry.scope === scope);
+      const entries = Object.entries(this.state.servers).filter(
+        ([, entry]) => scope === undefined || entry.scope === scope,
+      );
       const commands = entries.filter(([, entry]) => entry.kind === 'command');
       // In-process servers can only be closed by their host; the entries of dead hosts go.
       let removed = false;
@@ -316,7 +355,10 @@ export class Supervisor {
     },
   };
 
-  async #stopEntries(entries: readonly (readonly [string, StateEntry])[], stopTimeoutMs?: number): Promise<StopAllResult> {
+  async #stopEntries(
+    entries: readonly (readonly [string, StateEntry])[],
+    stopTimeoutMs?: number,
+  ): Promise<StopAllResult> {
     const result: StopAllResult = { stopped: [], alreadyGone: [], failed: [] };
     await stopInReverseOrder(
       entries,
@@ -344,17 +386,25 @@ export class Supervisor {
         if (entry?.pid !== pid) return { wasRunning: false, forced: false, foreign: false, escaped: [] };
         let outcome: StopResult = { wasRunning: false, forced: false, foreign: false, escaped: [] };
         if (entry.kind === 'command' && entry.pgid !== undefined) {
-          const proc = this.#processes.get(pid) ?? createServerProcess(key, pid, entry.pgid, entry.startTime, undefined);
+          const proc =
+            this.#processes.get(pid) ?? createServerProcess(key, pid, entry.pgid, entry.startTime, undefined);
           const signal = stopTimeoutMs === 0 ? 'SIGKILL' : (entry.stopSignal as NodeJS.Signals);
           const timeoutMs = stopTimeoutMs ?? entry.stopTimeoutMs;
           outcome = { ...(await stopServerGroup(proc, signal, timeoutMs, this.state.runId)), escaped: [] };
-          outcome.escaped = await stopMarkedProcesses({ runId: this.state.runId, key, newerThanPid: pid }, signal, timeoutMs);
+          outcome.escaped = await stopMarkedProcesses(
+            { runId: this.state.runId, key, newerThanPid: pid },
+            signal,
+            timeoutMs,
+          );
           if (proc.exit !== undefined || outcome.wasRunning) this.#processes.delete(pid);
-          this.#log(`stopped ${key} pid ${pid}${outcome.forced ? ' (SIGKILL)' : ''}${outcome.foreign ? ' (pid reused: left alone)' : ''}${outcome.escaped.length ? `, escaped ${outcome.escaped.join(', ')}` : ''}`);
+          this.#log(
+            `stopped ${key} pid ${pid}${outcome.forced ? ' (SIGKILL)' : ''}${outcome.foreign ? ' (pid reused: left alone)' : ''}${outcome.escaped.length ? `, escaped ${outcome.escaped.join(', ')}` : ''}`,
+          );
         }
         if (this.state.servers[key]?.pid === pid) delete this.state.servers[key];
         // Its scratch directory goes with it, once nothing of it runs any more.
-        if (entry.tmpDir !== undefined && !outcome.foreign) removeScratchDirectory(this.#paths, entry.tmpDir, this.#log);
+        if (entry.tmpDir !== undefined && !outcome.foreign)
+          removeScratchDirectory(this.#paths, entry.tmpDir, this.#log);
         await this.#commit();
         return outcome;
       })().finally(() => this.#stops.delete(id));
@@ -366,7 +416,8 @@ export class Supervisor {
   /** SIGKILL to a server's group, after the identity check every stop makes (`serverGroupStatus`). */
   #killNow(entry: StateEntry): void {
     const proc = this.#processes.get(entry.pid);
-    if (proc !== undefined && serverGroupStatus(proc, this.state.runId) === 'alive') signalProcessGroup(proc.pgid, 'SIGKILL');
+    if (proc !== undefined && serverGroupStatus(proc, this.state.runId) === 'alive')
+      signalProcessGroup(proc.pgid, 'SIGKILL');
   }
 
   /**
@@ -403,7 +454,12 @@ export class Supervisor {
     const entry = this.state.servers[proc.key];
     const stopping = this.#stops.has(`${proc.key}\0${proc.pid}`);
     if (entry?.pid === proc.pid && entry.status !== 'dead' && !stopping) {
-      this.state.servers[proc.key] = { ...entry, status: 'dead', exit: { code: status.code, signal: status.signal }, exitedAt: new Date().toISOString() };
+      this.state.servers[proc.key] = {
+        ...entry,
+        status: 'dead',
+        exit: { code: status.code, signal: status.signal },
+        exitedAt: new Date().toISOString(),
+      };
       this.#log(`${proc.key} pid ${proc.pid} died (${status.signal ?? `exit code ${status.code}`})`);
       // A running server's death: its log outlives the run (docs/errors.md, ES_SERVER_DEAD), whether or
       // not a test notices. (A `starting` one fails its start, whose error keeps the log; a setup step's
@@ -415,7 +471,9 @@ export class Supervisor {
           this.#log(`could not keep the log of ${proc.key}: ${String(error)}`);
         }
       }
-      this.#commit().catch((error: unknown) => this.#log(`could not record the death of ${proc.key}: ${String(error)}`));
+      this.#commit().catch((error: unknown) =>
+        this.#log(`could not record the death of ${proc.key}: ${String(error)}`),
+      );
     }
     for (const conn of this.#watchers.get(proc.pid) ?? []) conn.send({ event: 'exit', pid: proc.pid, ...status });
     this.#watchers.delete(proc.pid);
@@ -470,7 +528,13 @@ function fileIdentity(path: string): string | undefined {
   }
 }
 
-function createServerProcess(key: string, pid: number, pgid: number, startTime: string | undefined, child: ServerProcess['child']): ServerProcess {
+function createServerProcess(
+  key: string,
+  pid: number,
+  pgid: number,
+  startTime: string | undefined,
+  child: ServerProcess['child'],
+): ServerProcess {
   let resolveExit!: (status: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
   return { key, pid, pgid, startTime, child, exit: undefined, exited, resolveExit };
@@ -478,6 +542,10 @@ function createServerProcess(key: string, pid: number, pgid: number, startTime: 
 
 function parseEntry(op: string, entry: unknown): StateEntry {
   const parsed = stateEntrySchema.safeParse(entry);
-  if (!parsed.success) throw new StateChangeError(op, `the entry does not fit the state file's schema: ${formatSchemaIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new StateChangeError(
+      op,
+      `the entry does not fit the state file's schema: ${formatSchemaIssues(parsed.error)}`,
+    );
   return parsed.data;
 }

@@ -96,12 +96,17 @@ async function sweepOne(runDir: string): Promise<'reaped' | 'live' | { skipped: 
     if (error.problem === 'foreign') return { skipped: `foreign state file: ${error.message}` };
     unreadable = error;
   }
-  for (const [who, recorded] of [['owner', state?.owner], ['supervisor', supervisor]] as const) {
+  for (const [who, recorded] of [
+    ['owner', state?.owner],
+    ['supervisor', supervisor],
+  ] as const) {
     if (recorded === undefined) continue;
     const identity = checkProcessIdentity(recorded.pid, recorded.startTime);
     if (identity === 'alive') return 'live';
     if (identity === 'unverified') {
-      return { skipped: `its ${who} pid ${recorded.pid} runs and may still be the ${who}: ${describeUnverified(recorded.startTime)}. Left alone; remove ${runDir} by hand once that run is over.` };
+      return {
+        skipped: `its ${who} pid ${recorded.pid} runs and may still be the ${who}: ${describeUnverified(recorded.startTime)}. Left alone; remove ${runDir} by hand once that run is over.`,
+      };
     }
   }
   try {

@@ -60,11 +60,16 @@ export function findEndpoint(state: StateFile, name: string, slot: number | unde
   const entry = wanted === undefined ? undefined : state.servers[stateKey(name, wanted)];
   if (!entry) throw new ServerNotFoundError(name, wanted, Object.keys(state.servers).sort(), where);
   if (entry.status === 'dead' || hasProcessEnded(entry.pid, entry.startTime)) {
-    throw new ServerDeadError(name, entry.exit as ExitStatus | undefined, entry.logPath === undefined ? [] : readLogTail(entry.logPath), {
-      slot: entry.slot,
-      exitedAt: entry.exitedAt,
-      logPath: entry.logPath,
-    });
+    throw new ServerDeadError(
+      name,
+      entry.exit as ExitStatus | undefined,
+      entry.logPath === undefined ? [] : readLogTail(entry.logPath),
+      {
+        slot: entry.slot,
+        exitedAt: entry.exitedAt,
+        logPath: entry.logPath,
+      },
+    );
   }
   recordUsedServer(where, stateKey(name, entry.slot));
   return { ...entry.endpoint };

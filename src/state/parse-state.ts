@@ -52,7 +52,8 @@ function parseStateJson(text: string, path: string): unknown {
  */
 function validateState(data: unknown, path: string): StateFile {
   const result = stateFileSchema.safeParse(data);
-  if (!result.success) throw corrupt(path, `it does not match the schema: ${formatSchemaIssues(result.error)}`, result.error);
+  if (!result.success)
+    throw corrupt(path, `it does not match the schema: ${formatSchemaIssues(result.error)}`, result.error);
   return result.data;
 }
 
@@ -77,7 +78,9 @@ export function assertOwnStateFile(stats: Stats, path: string): void {
  * Formats zod issues as `path: message`, e.g. `servers["api@0"].endpoint.port: Invalid input: expected number`.
  */
 export function formatSchemaIssues(error: z.ZodError): string {
-  const listed = error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+  const listed = error.issues
+    .slice(0, MAX_LISTED_ISSUES)
+    .map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
   const more = error.issues.length - listed.length;
   return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }

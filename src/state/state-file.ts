@@ -61,7 +61,6 @@ export function listEntries(state: StateFile): StateEntry[] {
   return Object.values(state.servers).sort((a, b) => (a.name === b.name ? a.slot - b.slot : a.name < b.name ? -1 : 1));
 }
 
-
 function missingOrRethrow(error: unknown, path: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== 'ENOENT' && code !== 'ENOTDIR') return error;

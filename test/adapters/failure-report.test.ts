@@ -25,7 +25,14 @@ afterEach(async () => {
 
 describe('the failure report', () => {
   it('gives a live server’s output since the test began, a killed one’s death once, and keeps the logs of the run', async () => {
-    owner = await startRun({ config: defineServers({ a: { command: [process.execPath, server, '{port}'] }, b: { command: [process.execPath, server, '{port}'] } }), exportEnv: false, sweep: false });
+    owner = await startRun({
+      config: defineServers({
+        a: { command: [process.execPath, server, '{port}'] },
+        b: { command: [process.execPath, server, '{port}'] },
+      }),
+      exportEnv: false,
+      sweep: false,
+    });
     const { stateFile } = owner.run;
     await fetch(`${owner.endpoints.a!.url}/before`);
     const marks = markLogs(stateFile);

@@ -27,7 +27,9 @@ afterEach(async () => {
   }
   // A CLI killed above leaves its servers to its supervisor, whose run directory is under `dir`:
   // wait for them to go before removing it (after a failed test, they would otherwise be orphaned).
-  const pids = existsSync(pidFile) ? [...readFileSync(pidFile, 'utf8').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) : [];
+  const pids = existsSync(pidFile)
+    ? [...readFileSync(pidFile, 'utf8').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]))
+    : [];
   for (const pid of await waitUntilGone(pids, 5000)) process.kill(pid, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
@@ -36,10 +38,25 @@ const env = (): NodeJS.ProcessEnv => ({ TMPDIR: runsDir });
 
 /** Writes servers.config.mjs: `api` (tcp probe) and `my-web` (http probe, after api), both logging their pid. */
 async function writeConfig(extra: { apiArgs?: string[] } = {}): Promise<void> {
-  const server = (name: string, ...args: string[]) => ['node', SERVER_SCRIPT, '--port', '{port}', '--name', name, '--pid-file', pidFile, ...args];
+  const server = (name: string, ...args: string[]) => [
+    'node',
+    SERVER_SCRIPT,
+    '--port',
+    '{port}',
+    '--name',
+    name,
+    '--pid-file',
+    pidFile,
+    ...args,
+  ];
   const config = {
     api: { command: server('api', ...(extra.apiArgs ?? [])), startTimeoutMs: 20_000 },
-    'my-web': { command: server('web', '--env-echo', 'UPSTREAM'), env: { UPSTREAM: '{api.url}' }, dependsOn: ['api'], readiness: 'http' },
+    'my-web': {
+      command: server('web', '--env-echo', 'UPSTREAM'),
+      env: { UPSTREAM: '{api.url}' },
+      dependsOn: ['api'],
+      readiness: 'http',
+    },
     perworker: { command: server('perworker'), scope: 'worker' },
   };
   await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify(config, null, 2)};\n`);
@@ -100,7 +117,10 @@ describe('ephemeral-servers run', () => {
 
   it('dies of the signal that killed the command', async () => {
     await writeConfig();
-    const result = await runCli(['run', '--', ...nodeEval("process.kill(process.pid, 'SIGTERM')")], { cwd: dir, env: env() });
+    const result = await runCli(['run', '--', ...nodeEval("process.kill(process.pid, 'SIGTERM')")], {
+      cwd: dir,
+      env: env(),
+    });
     expect(result.signal).toBe('SIGTERM');
     await expectNothingLeft();
   });
@@ -108,7 +128,10 @@ describe('ephemeral-servers run', () => {
   it('passes options after -- to the command untouched, without a shell', async () => {
     await writeConfig();
     await writeFile(join(dir, 'print-argv.mjs'), 'console.log(JSON.stringify(process.argv.slice(2)));\n');
-    const result = await runCli(['run', '--', 'node', 'print-argv.mjs', '--', '--config', '$HOME', '*'], { cwd: dir, env: env() });
+    const result = await runCli(['run', '--', 'node', 'print-argv.mjs', '--', '--config', '$HOME', '*'], {
+      cwd: dir,
+      env: env(),
+    });
     expect(JSON.parse(result.stdout)).toEqual(['--', '--config', '$HOME', '*']);
     await expectNothingLeft();
   });
@@ -116,7 +139,13 @@ describe('ephemeral-servers run', () => {
   it('SIGINT while the command runs: forwarded to it, servers stopped, its exit code mirrored', async () => {
     await writeConfig();
     const cli = startCli(
-      ['run', '--', ...nodeEval(`process.on('SIGINT', () => { console.log('command got SIGINT'); process.exit(130); }); console.log('command ready'); setInterval(() => {}, 1000);`)],
+      [
+        'run',
+        '--',
+        ...nodeEval(
+          `process.on('SIGINT', () => { console.log('command got SIGINT'); process.exit(130); }); console.log('command ready'); setInterval(() => {}, 1000);`,
+        ),
+      ],
       { cwd: dir, env: env() },
     );
     started.push(cli);
@@ -153,7 +182,10 @@ describe('ephemeral-servers run', () => {
     expect(result.stderr).toContain('cannot run `no-such-command-es`: command not found');
     await expectNothingLeft();
     // Not executable: 126, as a shell says (no run-scoped server here: nothing to start first).
-    await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify({ w: { command: ['x'], scope: 'worker' } })};\n`);
+    await writeFile(
+      join(dir, 'servers.config.mjs'),
+      `export default ${JSON.stringify({ w: { command: ['x'], scope: 'worker' } })};\n`,
+    );
     await writeFile(join(dir, 'not-executable.sh'), '#!/bin/sh\necho ran\n', { mode: 0o644 });
     const notExecutable = await runCli(['run', '--', './not-executable.sh'], { cwd: dir, env: env() });
     expect({ code: notExecutable.code, stdout: notExecutable.stdout }).toEqual({ code: 126, stdout: '' });
@@ -163,10 +195,30 @@ describe('ephemeral-servers run', () => {
 
   it('SIGTERM while servers stop after the command exited: the teardown finishes (stopTimeoutMs, then SIGKILL), then the CLI dies of SIGTERM', async () => {
     const stopRecord = join(dir, 'stops.log');
-    const config = { api: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'api', '--pid-file', pidFile, '--ignore-sigterm', '--record', stopRecord], stopTimeoutMs: 1500 } };
+    const config = {
+      api: {
+        command: [
+          'node',
+          SERVER_SCRIPT,
+          '--port',
+          '{port}',
+          '--name',
+          'api',
+          '--pid-file',
+          pidFile,
+          '--ignore-sigterm',
+          '--record',
+          stopRecord,
+        ],
+        stopTimeoutMs: 1500,
+      },
+    };
     await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify(config)};\n`);
     const commandPidFile = join(dir, 'command.pid');
-    const cli = startCli(['run', '--', ...nodeEval(`require('fs').writeFileSync(${JSON.stringify(commandPidFile)}, String(process.pid))`)], { cwd: dir, env: env() });
+    const cli = startCli(
+      ['run', '--', ...nodeEval(`require('fs').writeFileSync(${JSON.stringify(commandPidFile)}, String(process.pid))`)],
+      { cwd: dir, env: env() },
+    );
     started.push(cli);
     while (!existsSync(commandPidFile) || readFileSync(commandPidFile, 'utf8') === '') await sleep(10);
     // The command is gone: the CLI is stopping api, which ignores SIGTERM and so takes its whole 1500 ms.
@@ -178,14 +230,19 @@ describe('ephemeral-servers run', () => {
     process.kill(cli.child.pid!, 'SIGTERM');
     const result = await cli.done;
     const elapsedMs = performance.now() - signalledAt;
-    console.log(`SIGTERM during the teardown: the CLI ended ${Math.round(elapsedMs)} ms later (api's stopTimeoutMs 1500)`);
+    console.log(
+      `SIGTERM during the teardown: the CLI ended ${Math.round(elapsedMs)} ms later (api's stopTimeoutMs 1500)`,
+    );
     expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: 'SIGTERM' });
     expect(result.stderr).not.toContain('error');
     await expectNothingLeft();
   });
 
   it('two servers with the same environment prefix: ES_CONFIG_INVALID naming both, exit code 1, nothing started', async () => {
-    await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify({ 'my-web': { command: ['x'] }, my_web: { command: ['x'] } })};\n`);
+    await writeFile(
+      join(dir, 'servers.config.mjs'),
+      `export default ${JSON.stringify({ 'my-web': { command: ['x'] }, my_web: { command: ['x'] } })};\n`,
+    );
     const result = await runCli(['run', '--', 'true'], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('server "my_web": maps to the environment prefix MY_WEB_');
@@ -248,7 +305,12 @@ process.exit(3);
     const ms = Math.round(performance.now() - startedAt);
     expect(result.code, result.stderr).toBe(3);
     const report = JSON.parse(/REPORT=(.*)/.exec(result.stdout)![1]!) as Record<string, unknown>;
-    expect(report).toMatchObject({ joined: true, invitationLeft: null, readyMs: { api: 0, 'my-web': 0 }, belowErr: '' });
+    expect(report).toMatchObject({
+      joined: true,
+      invitationLeft: null,
+      readyMs: { api: 0, 'my-web': 0 },
+      belowErr: '',
+    });
     expect(report.stateFile).toBe(report.stateEnv);
     expect(report.apiUrl).toBe(report.apiEnv);
     expect(report.during).toEqual(['api@0', 'my-web@0', 'perworker@1', 'perworker@2']);
@@ -257,7 +319,12 @@ process.exit(3);
     const below = JSON.parse(report.below as string) as { joined: boolean; stateFile: string };
     expect(below.joined).toBe(false);
     expect(below.stateFile).not.toBe(report.stateFile);
-    const counts = { api: startsOf('api').length, web: startsOf('web').length, perworker: startsOf('perworker').length, solo: startsOf('solo').length };
+    const counts = {
+      api: startsOf('api').length,
+      web: startsOf('web').length,
+      perworker: startsOf('perworker').length,
+      solo: startsOf('solo').length,
+    };
     console.log(`run around a runner: starts ${JSON.stringify(counts)} in ${ms} ms`);
     expect(counts).toEqual({ api: 1, web: 1, perworker: 2, solo: 1 });
     expect(await waitUntilGone([...startsOf('perworker'), ...startsOf('solo')], 5000)).toEqual([]);
@@ -272,7 +339,10 @@ process.exit(3);
       api: { command: [...api, '--delay-ms', '0'], startTimeoutMs: 20_000, stopTimeoutMs: 1000 },
       // Not in the CLI's config; and the CLI's my-web is not in this one.
       cache: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'cache', '--pid-file', pidFile] },
-      perworker: { command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'perworker', '--pid-file', pidFile], scope: 'worker' },
+      perworker: {
+        command: ['node', SERVER_SCRIPT, '--port', '{port}', '--name', 'perworker', '--pid-file', pidFile],
+        scope: 'worker',
+      },
     };
     await writeFile(
       join(dir, 'runner.mjs'),
@@ -288,7 +358,12 @@ try {
     );
     const result = await runCli(['run', '--', 'node', 'runner.mjs'], { cwd: dir, env: env() });
     expect(result.code, result.stdout + result.stderr).toBe(1);
-    const error = JSON.parse(/ERROR=(.*)/.exec(result.stdout)![1]!) as { name: string; code: string; message: string; differences: unknown };
+    const error = JSON.parse(/ERROR=(.*)/.exec(result.stdout)![1]!) as {
+      name: string;
+      code: string;
+      message: string;
+      differences: unknown;
+    };
     expect(error).toMatchObject({ name: 'RunConfigMismatchError', code: 'ES_RUN_CONFIG_MISMATCH' });
     expect(error.differences).toEqual([
       { server: 'api', kind: 'changed', fields: ['command', 'stopTimeoutMs'] },
@@ -296,10 +371,18 @@ try {
       { server: 'my-web', kind: 'extra', fields: [] },
     ]);
     expect(error.message).toContain('server "api": `command`, `stopTimeoutMs` differ');
-    expect(error.message).toContain('server "cache": a run-scoped server of the runner\'s config that `ephemeral-servers run` did not start');
-    expect(error.message).toContain('server "my-web": started by `ephemeral-servers run`, but not a run-scoped server of the runner\'s config');
+    expect(error.message).toContain(
+      'server "cache": a run-scoped server of the runner\'s config that `ephemeral-servers run` did not start',
+    );
+    expect(error.message).toContain(
+      'server "my-web": started by `ephemeral-servers run`, but not a run-scoped server of the runner\'s config',
+    );
     expect(error.message).toContain('ephemeral-servers run --config <file>');
-    expect({ api: startsOf('api').length, web: startsOf('web').length, cache: startsOf('cache').length }).toEqual({ api: 1, web: 1, cache: 0 });
+    expect({ api: startsOf('api').length, web: startsOf('web').length, cache: startsOf('cache').length }).toEqual({
+      api: 1,
+      web: 1,
+      cache: 0,
+    });
     await expectNothingLeft();
   });
 });
@@ -307,17 +390,28 @@ try {
 describe('ephemeral-servers ls and logs', () => {
   it('ls --json and logs, from inside a run (EPHEMERAL_SERVERS_STATE) and from outside (--state, discovery)', async () => {
     await writeConfig();
-    const cli = startCli(['run', '--', ...nodeEval(`console.log('STATE=' + process.env.EPHEMERAL_SERVERS_STATE); setInterval(() => {}, 1000);`)], {
-      cwd: dir,
-      env: env(),
-    });
+    const cli = startCli(
+      [
+        'run',
+        '--',
+        ...nodeEval(`console.log('STATE=' + process.env.EPHEMERAL_SERVERS_STATE); setInterval(() => {}, 1000);`),
+      ],
+      {
+        cwd: dir,
+        env: env(),
+      },
+    );
     started.push(cli);
     await cli.waitFor(/STATE=\S+\n/, 'stdout');
     const stateFile = /STATE=(\S+)\n/.exec(cli.stdout)![1]!;
 
     const viaEnv = await runCli(['ls', '--json'], { cwd: dir, env: { ...env(), EPHEMERAL_SERVERS_STATE: stateFile } });
     expect(viaEnv.code).toBe(0);
-    const [run] = JSON.parse(viaEnv.stdout) as { stateFile: string; owner: { pid: number; alive: boolean }; servers: { name: string; slot: number; status: string; url: string; pid: number }[] }[];
+    const [run] = JSON.parse(viaEnv.stdout) as {
+      stateFile: string;
+      owner: { pid: number; alive: boolean };
+      servers: { name: string; slot: number; status: string; url: string; pid: number }[];
+    }[];
     expect(run!.stateFile).toBe(stateFile);
     expect(run!.owner).toEqual({ pid: cli.child.pid, alive: true });
     expect(run!.servers.map((s) => [s.name, s.slot, s.status])).toEqual([
@@ -331,7 +425,9 @@ describe('ephemeral-servers ls and logs', () => {
     expect((JSON.parse(discovered.stdout) as { stateFile: string }[]).map((r) => r.stateFile)).toEqual([stateFile]);
     const table = await runCli(['ls', '--state', stateFile], { cwd: dir, env: env() });
     expect(table.stdout).toMatch(/NAME\s+SLOT\s+SCOPE\s+STATUS\s+PID\s+UPTIME\s+URL/);
-    expect(table.stdout).toMatch(new RegExp(`my-web\\s+0\\s+run\\s+running\\s+\\d+\\s+\\d+s\\s+${run!.servers[1]!.url}`));
+    expect(table.stdout).toMatch(
+      new RegExp(`my-web\\s+0\\s+run\\s+running\\s+\\d+\\s+\\d+s\\s+${run!.servers[1]!.url}`),
+    );
 
     const logs = await runCli(['logs', 'api'], { cwd: dir, env: env() });
     expect(logs.code).toBe(0);
@@ -367,13 +463,19 @@ describe('ephemeral-servers ls and logs', () => {
       [['frobnicate'], "ephemeral-servers: unknown command 'frobnicate'"],
       [['ls', '--bogus'], "ephemeral-servers: unknown option '--bogus'"],
       [['logs'], "ephemeral-servers: missing required argument 'name'"],
-      [['logs', 'api', '--slot', 'x'], "ephemeral-servers: option '--slot <n>' argument 'x' is invalid. expected a non-negative integer"],
+      [
+        ['logs', 'api', '--slot', 'x'],
+        "ephemeral-servers: option '--slot <n>' argument 'x' is invalid. expected a non-negative integer",
+      ],
       [['logs', 'api'], 'ephemeral-servers: no live run has a server "api"'],
       [['run'], "ephemeral-servers: missing required argument 'command'"],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args, { cwd: dir, env: env() })));
     for (const [index, [args, text]] of cases.entries()) {
-      expect({ args, code: results[index]!.code, stderr: results[index]!.stderr }).toMatchObject({ code: 2, stderr: expect.stringContaining(text) });
+      expect({ args, code: results[index]!.code, stderr: results[index]!.stderr }).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(text),
+      });
       expect(results[index]!.stderr).not.toContain('    at ');
     }
   });
@@ -388,7 +490,9 @@ describe('ephemeral-servers ls and logs', () => {
       expect(result.stdout).toContain(`Usage: ephemeral-servers ${command}`);
     }
     const version = await runCli(['--version'], { cwd: dir });
-    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    );
   });
 });
 
@@ -418,7 +522,10 @@ setInterval(() => {}, 1000);
     });
     // A live run next to it (this test process owns it), which prune must not touch.
     await writeConfig();
-    const live = startCli(['run', '--', ...nodeEval("console.log('live'); setInterval(() => {}, 1000)")], { cwd: dir, env: env() });
+    const live = startCli(['run', '--', ...nodeEval("console.log('live'); setInterval(() => {}, 1000)")], {
+      cwd: dir,
+      env: env(),
+    });
     started.push(live);
     await live.waitFor('live', 'stdout');
     // The supervisor first, so that it cannot see the owner's pipe close and reap.

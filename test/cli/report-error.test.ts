@@ -33,7 +33,11 @@ describe('reportError and exitCodeOf (docs/cli.md, "Exit codes")', () => {
   });
 
   it('anything else is a bug: its stack is printed (a TypeError or RangeError too), exit 1', () => {
-    for (const error of [new TypeError("Cannot read properties of undefined (reading 'port')"), new RangeError('bad'), Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })]) {
+    for (const error of [
+      new TypeError("Cannot read properties of undefined (reading 'port')"),
+      new RangeError('bad'),
+      Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }),
+    ]) {
       const text = report(error);
       expect(text).toContain(`ephemeral-servers: unexpected error: ${error.name}: ${error.message}\n    at `);
       expect(exitCodeOf(error)).toBe(1);

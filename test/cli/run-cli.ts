@@ -14,7 +14,11 @@ export type RunningCli = Spawned;
  * `kill -INT <pid>` would, and nothing looks like a terminal's foreground group).
  */
 export function startCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
-  return spawnCollected(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, EPHEMERAL_SERVERS_STATE: undefined, ...options.env }, detached: true });
+  return spawnCollected(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, EPHEMERAL_SERVERS_STATE: undefined, ...options.env },
+    detached: true,
+  });
 }
 
 /** Runs the CLI to completion. */

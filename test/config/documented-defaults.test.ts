@@ -18,7 +18,10 @@ function readDocumentedDefaults(): Map<string, string> {
       if (!ts.isPropertySignature(member)) continue;
       for (const tag of ts.getJSDocTags(member)) {
         if (tag.tagName.text !== 'default') continue;
-        defaults.set(`${statement.name.text}.${member.name.getText(source)}`, (ts.getTextOfJSDocComment(tag.comment) ?? '').trim());
+        defaults.set(
+          `${statement.name.text}.${member.name.getText(source)}`,
+          (ts.getTextOfJSDocComment(tag.comment) ?? '').trim(),
+        );
       }
     }
   }
@@ -113,7 +116,9 @@ describe('the @default tags of src/config/types.ts', () => {
   });
 
   test('every DEFAULTS entry is documented', () => {
-    const documentedConstants = Object.values(EXPECTATIONS).flatMap((expectation) => (expectation.constant === undefined ? [] : [expectation.constant]));
+    const documentedConstants = Object.values(EXPECTATIONS).flatMap((expectation) =>
+      expectation.constant === undefined ? [] : [expectation.constant],
+    );
     expect(documentedConstants.sort()).toEqual(Object.keys(DEFAULTS).sort());
   });
 });
@@ -121,9 +126,13 @@ describe('the @default tags of src/config/types.ts', () => {
 /** docs/cli.md's "Environment variables" table: variable → default column. */
 function documentedEnvironment(): Map<string, string> {
   const text = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
-  const section = text.slice(text.indexOf('## Environment variables'), text.indexOf('\n## ', text.indexOf('## Environment variables') + 1));
+  const section = text.slice(
+    text.indexOf('## Environment variables'),
+    text.indexOf('\n## ', text.indexOf('## Environment variables') + 1),
+  );
   const rows = new Map<string, string>();
-  for (const match of section.matchAll(/^\| `(EPHEMERAL_SERVERS_[A-Z_]+)` \| ([^|]+) \|/gm)) rows.set(match[1]!, match[2]!.trim());
+  for (const match of section.matchAll(/^\| `(EPHEMERAL_SERVERS_[A-Z_]+)` \| ([^|]+) \|/gm))
+    rows.set(match[1]!, match[2]!.trim());
   return rows;
 }
 
@@ -132,7 +141,13 @@ describe("the defaults of docs/cli.md's environment variables", () => {
   const uid = process.getuid!();
 
   test('every documented variable is read by the code', () => {
-    const sources = ['state/state-path.ts', 'ports/port-reservation.ts', 'logs/kept-logs.ts', 'platform/select-backend.ts', 'lifecycle/start-run.ts'];
+    const sources = [
+      'state/state-path.ts',
+      'ports/port-reservation.ts',
+      'logs/kept-logs.ts',
+      'platform/select-backend.ts',
+      'lifecycle/start-run.ts',
+    ];
     const code = sources.map((path) => readFileSync(new URL(`../../src/${path}`, import.meta.url), 'utf8')).join('\n');
     expect([...documented.keys()].length).toBeGreaterThanOrEqual(5);
     for (const name of documented.keys()) expect(code, name).toContain(`'${name}'`);
@@ -144,7 +159,9 @@ describe("the defaults of docs/cli.md's environment variables", () => {
     expect(readStateEnv({})).toBeUndefined();
     expect(readStateEnv({ EPHEMERAL_SERVERS_STATE: '' })).toBeUndefined();
     expect(readStateEnv({ EPHEMERAL_SERVERS_STATE: '/tmp/x/state.json' })).toBe('/tmp/x/state.json');
-    expect(() => resolveStatePath(undefined, { EPHEMERAL_SERVERS_STATE: '' })).toThrow(expect.objectContaining({ code: 'ES_STATE_MISSING' }));
+    expect(() => resolveStatePath(undefined, { EPHEMERAL_SERVERS_STATE: '' })).toThrow(
+      expect.objectContaining({ code: 'ES_STATE_MISSING' }),
+    );
   });
 
   test('EPHEMERAL_SERVERS_RESERVATION_DIR and EPHEMERAL_SERVERS_LOGS_DIR: under the OS temp dir, per uid; empty counts as unset', async () => {
@@ -152,7 +169,8 @@ describe("the defaults of docs/cli.md's environment variables", () => {
     const { keptLogsRoot } = await import('../../src/logs/kept-logs.js');
     expect(documented.get('EPHEMERAL_SERVERS_RESERVATION_DIR')).toBe('`<os temp dir>/ephemeral-servers-ports-<uid>`');
     expect(documented.get('EPHEMERAL_SERVERS_LOGS_DIR')).toBe('`<os temp dir>/ephemeral-servers-logs-<uid>`');
-    for (const env of [{}, { EPHEMERAL_SERVERS_RESERVATION_DIR: '' }]) expect(defaultReservationDir(env)).toBe(join(tmpdir(), `ephemeral-servers-ports-${uid}`));
+    for (const env of [{}, { EPHEMERAL_SERVERS_RESERVATION_DIR: '' }])
+      expect(defaultReservationDir(env)).toBe(join(tmpdir(), `ephemeral-servers-ports-${uid}`));
     const previous = process.env.EPHEMERAL_SERVERS_LOGS_DIR;
     try {
       for (const value of [undefined, '']) {

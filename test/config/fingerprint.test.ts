@@ -7,7 +7,12 @@ import type { CommandServerSpec, ServersConfig } from '../../src/config/types.js
 const specOf = (config: ServersConfig, name = 'api') => validateConfig(config).specs.get(name)!;
 
 describe('fingerprintSpec', () => {
-  const api: CommandServerSpec = { command: ['node', 'server.js', '--port', '{port}'], env: { A: '1', B: '2' }, readiness: /listening on (?<port>\d+)/, port: 0 };
+  const api: CommandServerSpec = {
+    command: ['node', 'server.js', '--port', '{port}'],
+    env: { A: '1', B: '2' },
+    readiness: /listening on (?<port>\d+)/,
+    port: 0,
+  };
   const base: ServersConfig = { api };
 
   it('hashes every own field of the normalized spec, and equal specs alike', () => {
@@ -28,19 +33,39 @@ describe('fingerprintSpec', () => {
 
   it('names exactly the fields that differ: defaults applied, regular expressions by source and flags', () => {
     const other = fingerprintSpec(
-      specOf({ api: { ...api, stopTimeoutMs: 1000, readiness: /listening on (?<port>\d+)/i, env: { A: '1', B: '3' } } }),
+      specOf({
+        api: { ...api, stopTimeoutMs: 1000, readiness: /listening on (?<port>\d+)/i, env: { A: '1', B: '3' } },
+      }),
     );
     expect(differingFields(fingerprintSpec(specOf(base)), other)).toEqual(['env', 'readiness', 'stopTimeoutMs']);
     // The documented default written out is the same spec.
-    expect(differingFields(fingerprintSpec(specOf(base)), fingerprintSpec(specOf({ api: { ...api, stopTimeoutMs: 5000 } })))).toEqual([]);
+    expect(
+      differingFields(fingerprintSpec(specOf(base)), fingerprintSpec(specOf({ api: { ...api, stopTimeoutMs: 5000 } }))),
+    ).toEqual([]);
   });
 
   it('hashes functions by their source text, whitespace runs collapsed', () => {
-    const app = (text: string) => specOf({ web: { app: new Function(`return () => require('node:http').createServer((q, s) => s.end(${JSON.stringify(text)}))`)() } }, 'web');
+    const app = (text: string) =>
+      specOf(
+        {
+          web: {
+            app: new Function(
+              `return () => require('node:http').createServer((q, s) => s.end(${JSON.stringify(text)}))`,
+            )(),
+          },
+        },
+        'web',
+      );
     expect(differingFields(fingerprintSpec(app('a')), fingerprintSpec(app('a')))).toEqual([]);
     expect(differingFields(fingerprintSpec(app('a')), fingerprintSpec(app('b')))).toEqual(['app']);
-    const spaced = specOf({ web: { app: new Function(`return () =>   require('node:http')\n  .createServer((q, s) => s.end("a"))`)() } }, 'web');
-    const tight = specOf({ web: { app: new Function(`return () => require('node:http') .createServer((q, s) => s.end("a"))`)() } }, 'web');
+    const spaced = specOf(
+      { web: { app: new Function(`return () =>   require('node:http')\n  .createServer((q, s) => s.end("a"))`)() } },
+      'web',
+    );
+    const tight = specOf(
+      { web: { app: new Function(`return () => require('node:http') .createServer((q, s) => s.end("a"))`)() } },
+      'web',
+    );
     expect(differingFields(fingerprintSpec(spaced), fingerprintSpec(tight))).toEqual([]);
   });
 

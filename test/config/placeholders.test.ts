@@ -52,7 +52,9 @@ describe('expandPlaceholders', () => {
   });
 
   test('expands other servers; an IPv6 host stays bare in {host} and is bracketed in {url}', () => {
-    expect(expandPlaceholders('postgres://{db.host}/x {db.url} {db.port}', values)).toBe('postgres://::1/x http://[::1]:5000 5000');
+    expect(expandPlaceholders('postgres://{db.host}/x {db.url} {db.port}', values)).toBe(
+      'postgres://::1/x http://[::1]:5000 5000',
+    );
     expect(expandPlaceholders('{auth-api_2.url}/login', values)).toBe('https://localhost:6000/login');
   });
 
@@ -67,7 +69,9 @@ describe('expandPlaceholders', () => {
 
   test('inline JavaScript, JSON and shell braces pass through unchanged', () => {
     const script = "require('http').createServer((q, r) => { r.end(`${q.url}`) }).listen({port}, '{host}')";
-    expect(expandPlaceholders(script, values)).toBe("require('http').createServer((q, r) => { r.end(`${q.url}`) }).listen(4100, '127.0.0.1')");
+    expect(expandPlaceholders(script, values)).toBe(
+      "require('http').createServer((q, r) => { r.end(`${q.url}`) }).listen(4100, '127.0.0.1')",
+    );
     expect(expandPlaceholders('echo ${HOME} {a,b} {1..3} ${port}', values)).toBe('echo ${HOME} {a,b} {1..3} ${port}');
   });
 

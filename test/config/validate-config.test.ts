@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, test } from 'vitest';
-import { defineServers, validateConfig, type NormalizedCommandSpec, type NormalizedSpec } from '../../src/config/index.js';
+import {
+  defineServers,
+  validateConfig,
+  type NormalizedCommandSpec,
+  type NormalizedSpec,
+} from '../../src/config/index.js';
 
 const app = () => () => undefined;
 const check = () => true;
@@ -90,9 +95,12 @@ describe('normalization', () => {
     expect(spec.command).not.toBe(command);
   });
 
-  test.each(['127.0.0.1', '0.0.0.0', '::1', '::', 'fe80::1', 'localhost', 'db.internal', 'my_db', 'example.com.'])('host %j is accepted', (host) => {
-    expect(specOf({ api: { command: ['x'], host } }, 'api').host).toBe(host);
-  });
+  test.each(['127.0.0.1', '0.0.0.0', '::1', '::', 'fe80::1', 'localhost', 'db.internal', 'my_db', 'example.com.'])(
+    'host %j is accepted',
+    (host) => {
+      expect(specOf({ api: { command: ['x'], host } }, 'api').host).toBe(host);
+    },
+  );
 
   describe('port', () => {
     test.each([
@@ -112,12 +120,18 @@ describe('normalization', () => {
     });
 
     test('0 with a port group in a log probe among others, with flags', () => {
-      const spec = specOf({ api: { command: ['x'], port: 0, readiness: ['tcp', { type: 'log', pattern: /PORT=(?<port>\d+)/giu }] } }, 'api');
+      const spec = specOf(
+        { api: { command: ['x'], port: 0, readiness: ['tcp', { type: 'log', pattern: /PORT=(?<port>\d+)/giu }] } },
+        'api',
+      );
       expect(spec.port).toEqual({ mode: 'announced' });
     });
 
     test('0 on an in-process server means auto', () => {
-      expect(specOf({ web: { app, port: 0, portRange: [9000, 9100] } }, 'web').port).toEqual({ mode: 'auto', range: [9000, 9100] });
+      expect(specOf({ web: { app, port: 0, portRange: [9000, 9100] } }, 'web').port).toEqual({
+        mode: 'auto',
+        range: [9000, 9100],
+      });
     });
   });
 
@@ -125,24 +139,46 @@ describe('normalization', () => {
     test.each([
       ["'http'", 'http', [{ type: 'http', path: '/', statuses: undefined, insecure: false }]],
       ["'tcp'", 'tcp', [{ type: 'tcp' }]],
-      ['an http object', { type: 'http', path: '/health?deep=1', statuses: [204], insecure: true }, [{ type: 'http', path: '/health?deep=1', statuses: [204], insecure: true }]],
+      [
+        'an http object',
+        { type: 'http', path: '/health?deep=1', statuses: [204], insecure: true },
+        [{ type: 'http', path: '/health?deep=1', statuses: [204], insecure: true }],
+      ],
       ['a tcp object', { type: 'tcp' }, [{ type: 'tcp' }]],
-      ['a described custom probe', { type: 'custom', check, description: 'db migrated' }, [{ type: 'custom', check, description: 'db migrated' }]],
+      [
+        'a described custom probe',
+        { type: 'custom', check, description: 'db migrated' },
+        [{ type: 'custom', check, description: 'db migrated' }],
+      ],
       ['a custom object', { type: 'custom', check }, [{ type: 'custom', check, description: 'custom' }]],
       ['a function', check, [{ type: 'custom', check, description: 'custom' }]],
       ['a RegExp', /ready/, [{ type: 'log', pattern: /ready/ }]],
-      ['an array', ['tcp', { type: 'http', path: '/ok' }, /ready/], [{ type: 'tcp' }, { type: 'http', path: '/ok', statuses: undefined, insecure: false }, { type: 'log', pattern: /ready/ }]],
+      [
+        'an array',
+        ['tcp', { type: 'http', path: '/ok' }, /ready/],
+        [
+          { type: 'tcp' },
+          { type: 'http', path: '/ok', statuses: undefined, insecure: false },
+          { type: 'log', pattern: /ready/ },
+        ],
+      ],
     ])('%s expands to probes', (_title, readiness, expected) => {
       expect(specOf({ api: { command: ['x'], readiness } }, 'api').readiness).toEqual(expected);
     });
 
     test('an in-process server keeps an explicit probe', () => {
-      expect(specOf({ web: { app, readiness: 'http' } }, 'web').readiness).toEqual([{ type: 'http', path: '/', statuses: undefined, insecure: false }]);
+      expect(specOf({ web: { app, readiness: 'http' } }, 'web').readiness).toEqual([
+        { type: 'http', path: '/', statuses: undefined, insecure: false },
+      ]);
     });
   });
 
   test('dependsOn keeps each server once, in the given order', () => {
-    const config = { db: { command: ['x'] }, cache: { command: ['x'] }, api: { command: ['x'], dependsOn: ['db', 'cache', 'db'] } };
+    const config = {
+      db: { command: ['x'] },
+      cache: { command: ['x'] },
+      api: { command: ['x'], dependsOn: ['db', 'cache', 'db'] },
+    };
     expect(specOf(config, 'api').dependsOn).toEqual(['db', 'cache']);
   });
 
@@ -183,7 +219,10 @@ describe('normalization', () => {
   });
 
   test('a config made with defineServers validates', () => {
-    const servers = defineServers({ api: { command: ['node', 'server.js'], readiness: { type: 'http', path: '/health' } }, web: { app } });
+    const servers = defineServers({
+      api: { command: ['node', 'server.js'], readiness: { type: 'http', path: '/health' } },
+      web: { app },
+    });
     expect([...validateConfig(servers).specs.keys()]).toEqual(['api', 'web']);
   });
 });
@@ -215,15 +254,15 @@ describe('order', () => {
   });
 
   test('a diamond', () => {
-    expect(validateConfig({ top: server('left', 'right'), left: server('base'), right: server('base'), base: server() }).order).toEqual([
-      'base',
-      'left',
-      'right',
-      'top',
-    ]);
+    expect(
+      validateConfig({ top: server('left', 'right'), left: server('base'), right: server('base'), base: server() })
+        .order,
+    ).toEqual(['base', 'left', 'right', 'top']);
   });
 
   test('a config already in dependency order keeps its order', () => {
-    expect(validateConfig({ db: server(), cache: server(), api: server('db', 'cache'), web: server('api') }).order).toEqual(['db', 'cache', 'api', 'web']);
+    expect(
+      validateConfig({ db: server(), cache: server(), api: server('db', 'cache'), web: server('api') }).order,
+    ).toEqual(['db', 'cache', 'api', 'web']);
   });
 });

@@ -16,7 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { waitUntilGone } from '../helpers/processes.js';
 import { childEnv, runCollected } from '../helpers/spawn.js';
-import { checkNothingLeft, checkReports, checkStarts, readReports, readStarts, type ContractExpectation } from './contract/check-contract.js';
+import {
+  checkNothingLeft,
+  checkReports,
+  checkStarts,
+  readReports,
+  readStarts,
+  type ContractExpectation,
+} from './contract/check-contract.js';
 import { findConsumers, lockConsumers, refreshConsumers } from './harness/consumers.mjs';
 
 /** One entry of a consumer's `ephemeralServersConsumer.runs` (see README.md). */
@@ -77,7 +84,9 @@ describe('the packed package', () => {
         if (!path.startsWith(packedDir + sep) || !existsSync(path)) outside.push(`${name}: ${source}`);
       }
     }
-    console.log(`packed package: ${maps.length} source maps, ${sources} sources, all inside the package: ${outside.length === 0}`);
+    console.log(
+      `packed package: ${maps.length} source maps, ${sources} sources, all inside the package: ${outside.length === 0}`,
+    );
     expect(maps.length).toBeGreaterThan(0);
     expect(outside).toEqual([]);
   });
@@ -105,17 +114,35 @@ describe.each(consumers)('consumer $name', (consumer) => {
       });
       const versions = consumer.runners.map((name) => `${name}@${installedVersion(consumer.dir, name)}`).join(', ');
       const starts = readStarts(reportDir);
-      const counted = Object.entries(starts).map(([name, pids]) => `${name} ×${pids.length}`).join(', ');
-      console.log(`consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms${counted ? `; starts: ${counted}` : ''}`);
+      const counted = Object.entries(starts)
+        .map(([name, pids]) => `${name} ×${pids.length}`)
+        .join(', ');
+      console.log(
+        `consumer ${consumer.name}: npm run ${script} (${versions}): ${result.code ?? result.signal} in ${result.ms} ms${counted ? `; starts: ${counted}` : ''}`,
+      );
       // ES_CONSUMER_PRINT_OUTPUT=1: every run's output, e.g. to copy a real failure into the docs.
-      if (process.env.ES_CONSUMER_PRINT_OUTPUT === '1') console.log(`--- output of npm run ${script} in ${consumer.name} ---\n${result.output}--- end ---`);
-      expect(result.code, `npm run ${script} in ${consumer.name}: expected exit code ${exitCode}:\n${result.output}`).toBe(exitCode);
+      if (process.env.ES_CONSUMER_PRINT_OUTPUT === '1')
+        console.log(`--- output of npm run ${script} in ${consumer.name} ---\n${result.output}--- end ---`);
+      expect(
+        result.code,
+        `npm run ${script} in ${consumer.name}: expected exit code ${exitCode}:\n${result.output}`,
+      ).toBe(exitCode);
       for (const text of outputIncludes) expect(result.output, `npm run ${script} in ${consumer.name}`).toContain(text);
-      for (const text of outputExcludes) expect(result.output, `npm run ${script} in ${consumer.name}`).not.toContain(text);
+      for (const text of outputExcludes)
+        expect(result.output, `npm run ${script} in ${consumer.name}`).not.toContain(text);
       // Every log an error names is still there after the run; a clean run keeps no log at all.
-      const namedLogs = [...result.output.matchAll(/full log(?: \(kept after the run\))?: (\/\S+)/g)].map((match) => match[1]!);
-      expect(namedLogs.filter((path) => !existsSync(path)), `logs named in the output but gone:\n${result.output}`).toEqual([]);
-      if (exitCode === 0) expect(readdirSync(runTmp).filter((name) => name.startsWith('ephemeral-servers-logs')), 'kept logs after a clean run').toEqual([]);
+      const namedLogs = [...result.output.matchAll(/full log(?: \(kept after the run\))?: (\/\S+)/g)].map(
+        (match) => match[1]!,
+      );
+      expect(
+        namedLogs.filter((path) => !existsSync(path)),
+        `logs named in the output but gone:\n${result.output}`,
+      ).toEqual([]);
+      if (exitCode === 0)
+        expect(
+          readdirSync(runTmp).filter((name) => name.startsWith('ephemeral-servers-logs')),
+          'kept logs after a clean run',
+        ).toEqual([]);
       if (contract !== undefined) {
         const reports = readReports(reportDir);
         expect(checkReports(reports, contract), result.output).toEqual([]);
@@ -126,7 +153,8 @@ describe.each(consumers)('consumer $name', (consumer) => {
       expect(await waitUntilGone(Object.values(starts).flat(), 2000), 'started servers still running').toEqual([]);
       // A supervisor may still be finishing its removal (`<dir>.removing-<pid>`) as the runner exits: 2 s, as for the processes.
       const runDirs = (): string[] => readdirSync(runTmp).filter((name) => name.startsWith(RUN_DIR_PREFIX));
-      for (const deadline = Date.now() + 2000; runDirs().length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      for (const deadline = Date.now() + 2000; runDirs().length > 0 && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 20));
       expect(runDirs(), 'run directories left').toEqual([]);
     },
     120_000,

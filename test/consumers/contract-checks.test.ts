@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkNothingLeft, checkReports, type VisitReport } from './contract/check-contract.js';
 
-const endpoint = (name: string, slot: number, port: number) => ({ name, slot, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` });
+const endpoint = (name: string, slot: number, port: number) => ({
+  name,
+  slot,
+  host: '127.0.0.1',
+  port,
+  url: `http://127.0.0.1:${port}`,
+});
 
 function report(slot: number, apiPort: number, apiPid: number, stateFile = '/tmp/run-x/state.json'): VisitReport {
   return {
@@ -14,7 +20,11 @@ function report(slot: number, apiPort: number, apiPid: number, stateFile = '/tmp
     slot,
     testPid: 999_999_001,
     stateFile,
-    endpoints: { shared: endpoint('shared', 0, 4000), api: endpoint('api', slot, apiPort), inproc: endpoint('inproc', slot, 5000 + slot) },
+    endpoints: {
+      shared: endpoint('shared', 0, 4000),
+      api: endpoint('api', slot, apiPort),
+      inproc: endpoint('inproc', slot, 5000 + slot),
+    },
     pids: { shared: 999_999_100, api: apiPid, inproc: 999_999_001 },
   };
 }
@@ -26,15 +36,28 @@ afterEach(() => {
 
 describe('consumer contract checks', () => {
   it('accepts one instance per slot, reused within the slot', () => {
-    expect(checkReports([report(1, 4001, 11), report(1, 4001, 11), report(2, 4002, 12), report(2, 4002, 12)], { files: 4, minSlots: 2 })).toEqual([]);
+    expect(
+      checkReports([report(1, 4001, 11), report(1, 4001, 11), report(2, 4002, 12), report(2, 4002, 12)], {
+        files: 4,
+        minSlots: 2,
+      }),
+    ).toEqual([]);
   });
 
   it('catches two slots sharing an instance, a slot not reusing its own, too few slots and missing files', () => {
-    expect(checkReports([report(1, 4001, 11), report(2, 4001, 11)], { files: 2, minSlots: 2 }).join('\n')).toMatch(/two slots shared/);
-    expect(checkReports([report(1, 4001, 11), report(1, 4003, 13)], { files: 2 }).join('\n')).toMatch(/slot 1: .* reused/);
-    expect(checkReports([report(1, 4001, 11), report(1, 4001, 11)], { files: 2, minSlots: 2 }).join('\n')).toMatch(/at least 2 worker slots/);
+    expect(checkReports([report(1, 4001, 11), report(2, 4001, 11)], { files: 2, minSlots: 2 }).join('\n')).toMatch(
+      /two slots shared/,
+    );
+    expect(checkReports([report(1, 4001, 11), report(1, 4003, 13)], { files: 2 }).join('\n')).toMatch(
+      /slot 1: .* reused/,
+    );
+    expect(checkReports([report(1, 4001, 11), report(1, 4001, 11)], { files: 2, minSlots: 2 }).join('\n')).toMatch(
+      /at least 2 worker slots/,
+    );
     expect(checkReports([report(1, 4001, 11)], { files: 2 }).join('\n')).toMatch(/expected 2 test file reports/);
-    expect(checkReports([report(1, 4001, 11), report(2, 4002, 12, '/tmp/run-y/state.json')], { files: 2 }).join('\n')).toMatch(/one state file/);
+    expect(
+      checkReports([report(1, 4001, 11), report(2, 4002, 12, '/tmp/run-y/state.json')], { files: 2 }).join('\n'),
+    ).toMatch(/one state file/);
   });
 
   it('catches a live process of the run and a run directory left behind', async () => {
@@ -42,7 +65,10 @@ describe('consumer contract checks', () => {
     cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
     mkdirSync(join(runDir, 'logs'));
     const stateFile = join(runDir, 'state.json');
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...process.env, EPHEMERAL_SERVERS_STATE: stateFile }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      env: { ...process.env, EPHEMERAL_SERVERS_STATE: stateFile },
+      stdio: 'ignore',
+    });
     cleanups.push(() => child.kill('SIGKILL'));
     await new Promise((resolve) => child.once('spawn', resolve));
     const problems = (await checkNothingLeft([report(1, 4001, child.pid!, stateFile)], 50)).join('\n');

@@ -99,13 +99,24 @@ const RUNNERS: Runner[] = [
   {
     name: 'cli',
     dir: consumer('vitest'),
-    argv: ['node_modules/ephemeral-servers/dist/cli.js', 'run', '--config', contractConfig, '--', 'node', join(consumersDir, 'contract', 'hold-command.cjs')],
+    argv: [
+      'node_modules/ephemeral-servers/dist/cli.js',
+      'run',
+      '--config',
+      contractConfig,
+      '--',
+      'node',
+      join(consumersDir, 'contract', 'hold-command.cjs'),
+    ],
     env: {},
   },
 ];
 const SCENARIOS: Scenario[] = ['start-failure', 'SIGKILL', 'SIGINT', 'SIGTERM', 'SIGHUP'];
 const CASES = SCENARIOS.flatMap((scenario) =>
-  RUNNERS.filter((runner) => scenario === 'start-failure' || scenario === 'SIGKILL' || PLAIN_EXIT[runner.name][scenario] !== undefined).map((runner) => ({ scenario, runner, label: `${runner.name}: ${scenario}` })),
+  RUNNERS.filter(
+    (runner) =>
+      scenario === 'start-failure' || scenario === 'SIGKILL' || PLAIN_EXIT[runner.name][scenario] !== undefined,
+  ).map((runner) => ({ scenario, runner, label: `${runner.name}: ${scenario}` })),
 );
 
 const workDir = mkdtempSync(join(tmpdir(), 'es-failure-contract-'));
@@ -155,10 +166,13 @@ function invocationDirs(label: string): { reportDir: string; tmp: string; cache:
   return dirs;
 }
 
-const readLines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
-const serverStarts = (reportDir: string): ServerStart[] => readLines(join(reportDir, 'servers.jsonl')).map((line) => JSON.parse(line) as ServerStart);
+const readLines = (path: string): string[] =>
+  existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+const serverStarts = (reportDir: string): ServerStart[] =>
+  readLines(join(reportDir, 'servers.jsonl')).map((line) => JSON.parse(line) as ServerStart);
 /** The order the chain's servers got SIGTERM (their own stop logs). */
-const chainStops = (reportDir: string): string[] => readLines(join(reportDir, 'stops.log')).filter((name) => ['a', 'b', 'c'].includes(name));
+const chainStops = (reportDir: string): string[] =>
+  readLines(join(reportDir, 'stops.log')).filter((name) => ['a', 'b', 'c'].includes(name));
 const runDirs = (tmp: string): string[] => readdirSync(tmp).filter((name) => name.startsWith(RUN_DIR_PREFIX));
 
 /** Live processes whose environment has `TMPDIR=<tmp>`: everything the invocation started. */
@@ -169,25 +183,39 @@ const processesOf = (tmp: string): { pid: number; cmdline: string }[] => findPro
  * launcher and its `sh -c`, the CLI), run directories, and ports of the servers held by any of them.
  * The runner's own processes (workers, the CLI's command) are listed apart, as `workers`.
  */
-async function leftovers(tmp: string, starts: readonly ServerStart[], runnerPid: number): Promise<{ ours: string[]; workers: number[] }> {
+async function leftovers(
+  tmp: string,
+  starts: readonly ServerStart[],
+  runnerPid: number,
+): Promise<{ ours: string[]; workers: number[] }> {
   const processes = processesOf(tmp).filter((p) => p.pid !== runnerPid);
   const serverPids = new Set(starts.map((s) => s.pid));
-  const isOurs = (p: { pid: number; cmdline: string }): boolean => serverPids.has(p.pid) || p.cmdline.includes('ephemeral-servers');
+  const isOurs = (p: { pid: number; cmdline: string }): boolean =>
+    serverPids.has(p.pid) || p.cmdline.includes('ephemeral-servers');
   const ours = [
     ...starts.filter((s) => isLive(s.pid)).map((s) => `server ${s.name} (pid ${s.pid})`),
-    ...processes.filter((p) => !serverPids.has(p.pid) && isOurs(p)).map((p) => `pid ${p.pid} (${p.cmdline.slice(0, 120)})`),
+    ...processes
+      .filter((p) => !serverPids.has(p.pid) && isOurs(p))
+      .map((p) => `pid ${p.pid} (${p.cmdline.slice(0, 120)})`),
     ...runDirs(tmp).map((name) => `run directory ${name}`),
   ];
   const knownPids = new Set([...serverPids, ...processes.map((p) => p.pid)]);
   for (const start of starts) {
     const holder = await findPortHolder(start.port);
-    if (holder !== undefined && knownPids.has(holder.pid)) ours.push(`port ${start.port} (${start.name}) held by pid ${holder.pid}`);
+    if (holder !== undefined && knownPids.has(holder.pid))
+      ours.push(`port ${start.port} (${start.name}) held by pid ${holder.pid}`);
   }
   return { ours, workers: processes.filter((p) => !isOurs(p)).map((p) => p.pid) };
 }
 
 /** Polls {@link leftovers} until nothing of ours is left or `timeoutMs` passed since `sinceMs`. */
-async function untilNothingOfOurs(tmp: string, starts: readonly ServerStart[], runnerPid: number, sinceMs: number, timeoutMs: number) {
+async function untilNothingOfOurs(
+  tmp: string,
+  starts: readonly ServerStart[],
+  runnerPid: number,
+  sinceMs: number,
+  timeoutMs: number,
+) {
   for (;;) {
     const left = await leftovers(tmp, starts, runnerPid);
     const ms = Math.round(performance.now() - sinceMs);
@@ -197,7 +225,11 @@ async function untilNothingOfOurs(tmp: string, starts: readonly ServerStart[], r
 }
 
 /** Polls until none of `pids` is live or `timeoutMs` passed since `sinceMs`. */
-async function untilGone(pids: readonly number[], sinceMs: number, timeoutMs: number): Promise<{ live: number[]; ms: number }> {
+async function untilGone(
+  pids: readonly number[],
+  sinceMs: number,
+  timeoutMs: number,
+): Promise<{ live: number[]; ms: number }> {
   for (;;) {
     const live = pids.filter(isLive);
     const ms = Math.round(performance.now() - sinceMs);
@@ -206,94 +238,110 @@ async function untilGone(pids: readonly number[], sinceMs: number, timeoutMs: nu
   }
 }
 
-const describeExit = (result: Pick<SpawnResult, 'code' | 'signal'>): string => (result.signal !== null ? `signal ${result.signal}` : `code ${result.code}`);
+const describeExit = (result: Pick<SpawnResult, 'code' | 'signal'>): string =>
+  result.signal !== null ? `signal ${result.signal}` : `code ${result.code}`;
 const describePlain = (exit: Exit): string => ('signal' in exit ? `signal ${exit.signal}` : `code ${exit.code}`);
 
 describe.concurrent('failure-mode contract (packed package)', () => {
-  it.each(CASES)('$label', ({ scenario, runner, label }) =>
-    withSlot(async () => {
-      const dirs = invocationDirs(label);
-      const env = childEnv({
-        CI: 'true',
-        FORCE_COLOR: '0',
-        NO_COLOR: '1',
-        TMPDIR: dirs.tmp,
-        ES_CONTRACT_REPORT_DIR: dirs.reportDir,
-        ES_CONSUMER_CACHE_DIR: dirs.cache,
-        ...(scenario === 'start-failure' ? { ES_FAILURE_SCENARIO: 'start-failure' } : {}),
-        ...runner.env,
-      });
-      const spawnedAt = performance.now();
-      const spawned = spawnCollected(process.execPath, runner.argv, { cwd: runner.dir, env, detached: true });
-      try {
-        if (scenario === 'start-failure') {
-          const result = await spawned.done;
-          const endedAt = performance.now();
-          if (process.env.ES_CONSUMER_PRINT_OUTPUT === '1') console.log(`--- output of ${label} ---\n${result.output}--- end ---`);
-          expect(result.code ?? result.signal, result.output).not.toBe(0);
-          expect(result.output).toMatch(/ServerExitedError|ES_SERVER_EXITED/);
-          expect(result.output).toContain('Server "broken" exited before it was ready (exit code 3)');
-          expect(result.output).toContain('broken: fatal: contract crash before listening');
+  it.each(CASES)(
+    '$label',
+    ({ scenario, runner, label }) =>
+      withSlot(async () => {
+        const dirs = invocationDirs(label);
+        const env = childEnv({
+          CI: 'true',
+          FORCE_COLOR: '0',
+          NO_COLOR: '1',
+          TMPDIR: dirs.tmp,
+          ES_CONTRACT_REPORT_DIR: dirs.reportDir,
+          ES_CONSUMER_CACHE_DIR: dirs.cache,
+          ...(scenario === 'start-failure' ? { ES_FAILURE_SCENARIO: 'start-failure' } : {}),
+          ...runner.env,
+        });
+        const spawnedAt = performance.now();
+        const spawned = spawnCollected(process.execPath, runner.argv, { cwd: runner.dir, env, detached: true });
+        try {
+          if (scenario === 'start-failure') {
+            const result = await spawned.done;
+            const endedAt = performance.now();
+            if (process.env.ES_CONSUMER_PRINT_OUTPUT === '1')
+              console.log(`--- output of ${label} ---\n${result.output}--- end ---`);
+            expect(result.code ?? result.signal, result.output).not.toBe(0);
+            expect(result.output).toMatch(/ServerExitedError|ES_SERVER_EXITED/);
+            expect(result.output).toContain('Server "broken" exited before it was ready (exit code 3)');
+            expect(result.output).toContain('broken: fatal: contract crash before listening');
+            const starts = serverStarts(dirs.reportDir);
+            // `a` started (broken depends on it) and was stopped with the run.
+            expect(starts.map((s) => s.name)).toContain('a');
+            const left = await untilNothingOfOurs(dirs.tmp, starts, spawned.pid, endedAt, 2000);
+            const everything = processesOf(dirs.tmp).map((p) => p.pid);
+            rows.push(
+              `${label}: ${describeExit(result)} after ${result.ms} ms; started ${starts.map((s) => s.name).join(', ')}; nothing of ours left ${left.ms} ms after the runner exited; processes of the invocation left: ${everything.length}`,
+            );
+            console.log(`[failure contract] ${rows.at(-1)}`);
+            expect(left.ours).toEqual([]);
+            expect(everything).toEqual([]);
+            return;
+          }
+
+          // Inside the test: every server up (and Playwright's webServer), the test holding.
+          for (;;) {
+            if (readdirSync(dirs.reportDir).some((name) => name.startsWith('inside-'))) break;
+            if (spawned.child.exitCode !== null || spawned.child.signalCode !== null)
+              throw new Error(`${label}: the runner ended before its test ran:\n${(await spawned.done).output}`);
+            await sleep(20);
+          }
+          const insideMs = Math.round(performance.now() - spawnedAt);
           const starts = serverStarts(dirs.reportDir);
-          // `a` started (broken depends on it) and was stopped with the run.
-          expect(starts.map((s) => s.name)).toContain('a');
-          const left = await untilNothingOfOurs(dirs.tmp, starts, spawned.pid, endedAt, 2000);
-          const everything = processesOf(dirs.tmp).map((p) => p.pid);
-          rows.push(`${label}: ${describeExit(result)} after ${result.ms} ms; started ${starts.map((s) => s.name).join(', ')}; nothing of ours left ${left.ms} ms after the runner exited; processes of the invocation left: ${everything.length}`);
+          expect(starts.map((s) => s.name)).toEqual(expect.arrayContaining(['a', 'b', 'c']));
+          const before = await leftovers(dirs.tmp, starts, spawned.pid);
+          expect(runDirs(dirs.tmp).length, 'a run directory while the test runs').toBeGreaterThan(0);
+          const workers = before.workers;
+
+          const signalledAt = performance.now();
+          spawned.child.kill(scenario);
+          // `exit`, not `close`: a process the runner left (the CLI's command) may hold its stdout.
+          const result = await spawned.exited;
+          const exitedMs = Math.round(performance.now() - signalledAt);
+          const bound = scenario === 'SIGKILL' ? 1000 : 5000;
+          const left = await untilNothingOfOurs(dirs.tmp, starts, spawned.pid, signalledAt, bound);
+          // Workers are waited for only where a bound is stated; elsewhere they are counted once, now.
+          const workersLeft = await untilGone(workers, signalledAt, runner.workersGoneMs ?? 0);
+          const stops = chainStops(dirs.reportDir);
+          rows.push(
+            `${label}: inside the test ${insideMs} ms after the spawn; ${describeExit(result)} ${exitedMs} ms after the signal` +
+              (scenario === 'SIGKILL'
+                ? ''
+                : ` (plain ${runner.name}: ${describePlain(PLAIN_EXIT[runner.name][scenario]!)})`) +
+              `; stops ${readLines(join(dirs.reportDir, 'stops.log')).join(', ')}; nothing of ours left (${starts.length} servers, supervisor, run dirs, ports) after ${left.ms} ms` +
+              `; ${workers.length} runner process(es) (workers / the command) ${workersLeft.live.length === 0 ? `gone after ${workersLeft.ms} ms` : `${workersLeft.live.length} still alive after ${workersLeft.ms} ms`}`,
+          );
           console.log(`[failure contract] ${rows.at(-1)}`);
-          expect(left.ours).toEqual([]);
-          expect(everything).toEqual([]);
-          return;
+          expect(left.ours, `${label}: left ${left.ms} ms after the signal`).toEqual([]);
+          expect(stops, `${label}: stop order`).toEqual(['c', 'b', 'a']);
+          // The worker-scoped `w` (the runners' tests start it, the CLI does not) went before b.
+          const allStops = readLines(join(dirs.reportDir, 'stops.log'));
+          if (runner.name !== 'cli')
+            expect(
+              allStops.includes('w') && allStops.indexOf('w') < allStops.indexOf('b'),
+              `${label}: w stopped before b: ${allStops.join(', ')}`,
+            ).toBe(true);
+          if (runner.workersGoneMs !== undefined)
+            expect(workersLeft.live, `${label}: workers alive ${workersLeft.ms} ms after the signal`).toEqual([]);
+          if (scenario === 'SIGKILL') {
+            expect(result.signal).toBe('SIGKILL');
+          } else {
+            const plain = PLAIN_EXIT[runner.name][scenario]!;
+            expect({ code: result.code, signal: result.signal }, spawned.output).toEqual(
+              'signal' in plain ? { code: null, signal: plain.signal } : { code: plain.code, signal: null },
+            );
+          }
+        } finally {
+          // Whatever the runner left holding a test ends it now; then its process group goes.
+          writeFileSync(join(dirs.reportDir, 'release'), '');
+          killGroup(spawned.pid);
         }
-
-        // Inside the test: every server up (and Playwright's webServer), the test holding.
-        for (;;) {
-          if (readdirSync(dirs.reportDir).some((name) => name.startsWith('inside-'))) break;
-          if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) throw new Error(`${label}: the runner ended before its test ran:\n${(await spawned.done).output}`);
-          await sleep(20);
-        }
-        const insideMs = Math.round(performance.now() - spawnedAt);
-        const starts = serverStarts(dirs.reportDir);
-        expect(starts.map((s) => s.name)).toEqual(expect.arrayContaining(['a', 'b', 'c']));
-        const before = await leftovers(dirs.tmp, starts, spawned.pid);
-        expect(runDirs(dirs.tmp).length, 'a run directory while the test runs').toBeGreaterThan(0);
-        const workers = before.workers;
-
-        const signalledAt = performance.now();
-        spawned.child.kill(scenario);
-        // `exit`, not `close`: a process the runner left (the CLI's command) may hold its stdout.
-        const result = await spawned.exited;
-        const exitedMs = Math.round(performance.now() - signalledAt);
-        const bound = scenario === 'SIGKILL' ? 1000 : 5000;
-        const left = await untilNothingOfOurs(dirs.tmp, starts, spawned.pid, signalledAt, bound);
-        // Workers are waited for only where a bound is stated; elsewhere they are counted once, now.
-        const workersLeft = await untilGone(workers, signalledAt, runner.workersGoneMs ?? 0);
-        const stops = chainStops(dirs.reportDir);
-        rows.push(
-          `${label}: inside the test ${insideMs} ms after the spawn; ${describeExit(result)} ${exitedMs} ms after the signal` +
-            (scenario === 'SIGKILL' ? '' : ` (plain ${runner.name}: ${describePlain(PLAIN_EXIT[runner.name][scenario]!)})`) +
-            `; stops ${readLines(join(dirs.reportDir, 'stops.log')).join(', ')}; nothing of ours left (${starts.length} servers, supervisor, run dirs, ports) after ${left.ms} ms` +
-            `; ${workers.length} runner process(es) (workers / the command) ${workersLeft.live.length === 0 ? `gone after ${workersLeft.ms} ms` : `${workersLeft.live.length} still alive after ${workersLeft.ms} ms`}`,
-        );
-        console.log(`[failure contract] ${rows.at(-1)}`);
-        expect(left.ours, `${label}: left ${left.ms} ms after the signal`).toEqual([]);
-        expect(stops, `${label}: stop order`).toEqual(['c', 'b', 'a']);
-        // The worker-scoped `w` (the runners' tests start it, the CLI does not) went before b.
-        const allStops = readLines(join(dirs.reportDir, 'stops.log'));
-        if (runner.name !== 'cli') expect(allStops.includes('w') && allStops.indexOf('w') < allStops.indexOf('b'), `${label}: w stopped before b: ${allStops.join(', ')}`).toBe(true);
-        if (runner.workersGoneMs !== undefined) expect(workersLeft.live, `${label}: workers alive ${workersLeft.ms} ms after the signal`).toEqual([]);
-        if (scenario === 'SIGKILL') {
-          expect(result.signal).toBe('SIGKILL');
-        } else {
-          const plain = PLAIN_EXIT[runner.name][scenario]!;
-          expect({ code: result.code, signal: result.signal }, spawned.output).toEqual('signal' in plain ? { code: null, signal: plain.signal } : { code: plain.code, signal: null });
-        }
-      } finally {
-        // Whatever the runner left holding a test ends it now; then its process group goes.
-        writeFileSync(join(dirs.reportDir, 'release'), '');
-        killGroup(spawned.pid);
-      }
-    }),
-  120_000,
+      }),
+    120_000,
   );
 });

@@ -19,7 +19,9 @@ function npm(args, cwd) {
     const child = spawn('npm', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`npm ${args.join(' ')} in ${cwd} failed: ${signal ?? `exit code ${code}`}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`npm ${args.join(' ')} in ${cwd} failed: ${signal ?? `exit code ${code}`}`)),
     );
   });
 }
@@ -35,7 +37,9 @@ if (consumers.length === 0) {
   process.exit(0);
 }
 if (wanted.length > 0 && consumers.length !== wanted.length) {
-  throw new Error(`unknown consumer(s): ${wanted.filter((name) => !consumers.some((c) => c.name === name)).join(', ')}`);
+  throw new Error(
+    `unknown consumer(s): ${wanted.filter((name) => !consumers.some((c) => c.name === name)).join(', ')}`,
+  );
 }
 const release = await lockConsumers(consumersDir);
 try {

@@ -45,10 +45,22 @@ const samples: Record<ErrorCode, () => EphemeralServersError> = {
   ES_COMMAND_NOT_FOUND: () => new CommandNotFoundError('api', ['nope']),
   ES_SERVER_EXITED: () => new ServerExitedError('api', exit, ['boom']),
   ES_SETUP_FAILED: () => new SetupStepError('db', 0, ['initdb'], exit, ['no']),
-  ES_SERVER_DEAD: () => new ServerDeadError('api', { code: null, signal: 'SIGKILL' }, ['bye'], { slot: 1, exitedAt: new Date().toISOString() }),
+  ES_SERVER_DEAD: () =>
+    new ServerDeadError('api', { code: null, signal: 'SIGKILL' }, ['bye'], {
+      slot: 1,
+      exitedAt: new Date().toISOString(),
+    }),
   ES_START_FAILED: () => new ServerStartError('api', '`cwd` /nope is not a directory.'),
   ES_START_INTERRUPTED: () => new StartInterruptedError('SIGTERM'),
-  ES_READINESS_TIMEOUT: () => new ReadinessTimeoutError({ server: 'api', probe: 'http GET /health', url: 'http://127.0.0.1:1', elapsedMs: 10, lastError: 'ECONNREFUSED', outputTail: [] }),
+  ES_READINESS_TIMEOUT: () =>
+    new ReadinessTimeoutError({
+      server: 'api',
+      probe: 'http GET /health',
+      url: 'http://127.0.0.1:1',
+      elapsedMs: 10,
+      lastError: 'ECONNREFUSED',
+      outputTail: [],
+    }),
   ES_STOP_FAILED: () => new StopError([new Error('api@0: EPERM')]),
   ES_SERVER_NOT_FOUND: () => new ServerNotFoundError('ap', 1, ['api@1'], 'state.json'),
   ES_STATE_MISSING: () => new StateFileError('missing', undefined, 'No state file.'),
@@ -63,7 +75,8 @@ const samples: Record<ErrorCode, () => EphemeralServersError> = {
   ES_PROCESS_TABLE: () => new ProcessTableError(['procfs: /proc/self/stat cannot be read (ENOENT)', 'ps: not found']),
   ES_PLATFORM_UNSUPPORTED: () => new PlatformUnsupportedError('win32'),
   ES_PROCESS_UNVERIFIED: () => new UnverifiedProcessError('api@0', 42, 'no start time recorded'),
-  ES_RUN_CONFIG_MISMATCH: () => new RunConfigMismatchError('state.json', [{ server: 'api', kind: 'changed', fields: ['env'] }]),
+  ES_RUN_CONFIG_MISMATCH: () =>
+    new RunConfigMismatchError('state.json', [{ server: 'api', kind: 'changed', fields: ['env'] }]),
 };
 
 /** docs/errors.md's table: code → fix column. */
@@ -87,16 +100,24 @@ describe('every error says what to do', () => {
     const documented = documentedFixes().get(code);
     expect(documented, `docs/errors.md has no row for ${code}`).toBeDefined();
     const fix = ERROR_FIXES[code];
-    expect(documented!.startsWith(fix[0]!.toUpperCase() + fix.slice(1)), `docs/errors.md's fix for ${code}: ${documented}`).toBe(true);
+    expect(
+      documented!.startsWith(fix[0]!.toUpperCase() + fix.slice(1)),
+      `docs/errors.md's fix for ${code}: ${documented}`,
+    ).toBe(true);
   });
 
   it('docs/errors.md documents no code that does not exist', () => {
-    expect([...documentedFixes().keys()].filter((code) => !(ERROR_CODES as readonly string[]).includes(code))).toEqual([]);
+    expect([...documentedFixes().keys()].filter((code) => !(ERROR_CODES as readonly string[]).includes(code))).toEqual(
+      [],
+    );
   });
 
-  it('StopError names the server of each failure: from the message, else from the error\'s `server`', async () => {
+  it("StopError names the server of each failure: from the message, else from the error's `server`", async () => {
     const { UnverifiedProcessError } = await import('../../src/errors.js');
-    const error = new StopError([new Error('api@0: kill EPERM'), new UnverifiedProcessError('db@1', 42, 'no start time recorded')]);
+    const error = new StopError([
+      new Error('api@0: kill EPERM'),
+      new UnverifiedProcessError('db@1', 42, 'no start time recorded'),
+    ]);
     expect(error.message).toContain('  - api@0: kill EPERM\n');
     expect(error.message).toContain('  - db@1: pid 42 is running but cannot be proven');
   });

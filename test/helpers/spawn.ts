@@ -90,7 +90,9 @@ export function spawnCollected(command: string, args: readonly string[], options
   });
   const done = new Promise<SpawnResult>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, output, ms: Math.round(performance.now() - startedAt) }));
+    child.once('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, output, ms: Math.round(performance.now() - startedAt) }),
+    );
   });
   return {
     child,
@@ -131,12 +133,17 @@ export function spawnCollected(command: string, args: readonly string[], options
 }
 
 /** Runs `command args` to its end; resolves with how it ended and what it printed. */
-export function runCollected(command: string, args: readonly string[], options: SpawnCollectedOptions = {}): Promise<SpawnResult> {
+export function runCollected(
+  command: string,
+  args: readonly string[],
+  options: SpawnCollectedOptions = {},
+): Promise<SpawnResult> {
   return spawnCollected(command, args, options).done;
 }
 
 /** Variables of the runner running our tests that must not reach a runner or owner the test spawns. */
-const OUTER_RUNNER_ENV = /^(VITEST|JEST_|EPHEMERAL_SERVERS_|TEST_PARALLEL_INDEX|TEST_WORKER_INDEX|NODE_OPTIONS$|npm_lifecycle|npm_package)/;
+const OUTER_RUNNER_ENV =
+  /^(VITEST|JEST_|EPHEMERAL_SERVERS_|TEST_PARALLEL_INDEX|TEST_WORKER_INDEX|NODE_OPTIONS$|npm_lifecycle|npm_package)/;
 
 /**
  * This process's environment without what a runner around it may have set (Vitest's and Jest's

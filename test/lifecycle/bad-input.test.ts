@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandNotFoundError, ConfigError, defineServers, PortInUseError, ReadinessTimeoutError, ServerExitedError, startServers, type ServersHandle } from '../../src/index.js';
+import {
+  CommandNotFoundError,
+  ConfigError,
+  defineServers,
+  PortInUseError,
+  ReadinessTimeoutError,
+  ServerExitedError,
+  startServers,
+  type ServersHandle,
+} from '../../src/index.js';
 import { RUN_DIR_PREFIX } from '../../src/run/run-dir.js';
 import { isLive, pidsInLog } from '../helpers/processes.js';
 import { closeListeners, listenOn } from '../helpers/sockets.js';
@@ -38,7 +47,6 @@ function runDirs(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith(RUN_DIR_PREFIX));
 }
 
-
 describe('bad input', () => {
   it('rejects an invalid config with one ConfigError listing every problem', async () => {
     const error = await startServers({
@@ -47,27 +55,38 @@ describe('bad input', () => {
     }).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
-    expect(issues.map((i) => `${i.server}:${i.path}`)).toEqual(expect.arrayContaining(['api:command', 'api:dependsOn[0]', 'web:stopTimeout']));
+    expect(issues.map((i) => `${i.server}:${i.path}`)).toEqual(
+      expect.arrayContaining(['api:command', 'api:dependsOn[0]', 'web:stopTimeout']),
+    );
   });
 
   it('rejects a bad `slot` and an `only` naming no server with a ConfigError naming the option and the value, before anything starts', async () => {
-    const config = defineServers({ api: { command: ['node', serverScript, '--port', '{port}'] }, cache: { command: ['node'], scope: 'worker' } });
+    const config = defineServers({
+      api: { command: ['node', serverScript, '--port', '{port}'] },
+      cache: { command: ['node'], scope: 'worker' },
+    });
     for (const slot of [0, -1, 1.5, Number.NaN]) {
       const error = await startServers(config, { slot }).then(stopUnexpected, (e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect(error).toMatchObject({ code: 'ES_CONFIG_INVALID', issues: [{ path: 'slot' }] });
-      expect((error as Error).message).toContain(`option \`slot\` is ${String(slot)}: it must be an integer of at least 1`);
+      expect((error as Error).message).toContain(
+        `option \`slot\` is ${String(slot)}: it must be an integer of at least 1`,
+      );
     }
     const error = await startServers(config, { only: ['api', 'cahce', 'zzz'] }).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['only[1]', 'only[2]']);
-    expect((error as Error).message).toContain('option `only` names no server "cahce". Did you mean "cache"? Servers: api, cache');
+    expect((error as Error).message).toContain(
+      'option `only` names no server "cahce". Did you mean "cache"? Servers: api, cache',
+    );
     expect((error as Error).message).toContain('option `only` names no server "zzz". Servers: api, cache');
     expect(runDirs()).toEqual([]);
   });
 
   it('names a command that does not exist (ENOENT)', async () => {
-    const error = await startServers(defineServers({ ghost: { command: ['definitely-not-a-command-xyz', '--port', '{port}'] } })).then(stopUnexpected, (e: unknown) => e);
+    const error = await startServers(
+      defineServers({ ghost: { command: ['definitely-not-a-command-xyz', '--port', '{port}'] } }),
+    ).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(CommandNotFoundError);
     expect(error).toMatchObject({ code: 'ES_COMMAND_NOT_FOUND', server: 'ghost' });
     expect((error as Error).message).toContain('definitely-not-a-command-xyz');
@@ -76,7 +95,10 @@ describe('bad input', () => {
 
   it('says which process holds a fixed port that is in use, for a command server and an in-process one', async () => {
     const port = await listenOn('127.0.0.1');
-    const specs = { api: { command: ['node', serverScript, '--port', '{port}'], port }, web: { app: () => () => undefined, port } };
+    const specs = {
+      api: { command: ['node', serverScript, '--port', '{port}'], port },
+      web: { app: () => () => undefined, port },
+    };
     for (const [name, spec] of Object.entries(specs)) {
       const error = await startServers(defineServers({ [name]: spec })).then(stopUnexpected, (e: unknown) => e);
       expect(error).toBeInstanceOf(PortInUseError);
@@ -102,7 +124,9 @@ describe('bad input', () => {
   });
 
   it('fails at once with the exit code and output of a server that crashes at boot', async () => {
-    const error = await startServers(defineServers({ crashy: { command: ['node', serverScript, '--crash', '--name', 'crashy'] } })).then(stopUnexpected, (e: unknown) => e);
+    const error = await startServers(
+      defineServers({ crashy: { command: ['node', serverScript, '--crash', '--name', 'crashy'] } }),
+    ).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ServerExitedError);
     expect(error).toMatchObject({ code: 'ES_SERVER_EXITED', server: 'crashy', exit: { code: 3, signal: null } });
     expect((error as ServerExitedError).outputTail.join('\n')).toContain('crashy: fatal: config file missing');
@@ -111,7 +135,13 @@ describe('bad input', () => {
 
   it('times out a server that never becomes ready, naming probe, URL and output, and kills it', async () => {
     const error = await startServers(
-      defineServers({ mute: { command: ['node', serverScript, '--no-listen', '--name', 'mute'], startTimeoutMs: 1500, readiness: { type: 'http', path: '/health' } } }),
+      defineServers({
+        mute: {
+          command: ['node', serverScript, '--no-listen', '--name', 'mute'],
+          startTimeoutMs: 1500,
+          readiness: { type: 'http', path: '/health' },
+        },
+      }),
     ).then(stopUnexpected, (e: unknown) => e);
     expect(error).toBeInstanceOf(ReadinessTimeoutError);
     const timeout = error as ReadinessTimeoutError;
@@ -120,7 +150,12 @@ describe('bad input', () => {
     expect(timeout.probe).toContain('/health');
     expect(timeout.elapsedMs).toBeGreaterThanOrEqual(1500);
     expect(timeout.lastError).toMatch(/ECONNREFUSED/);
-    const [pid] = timeout.outputTail.join('\n').match(/mute booting pid=(\d+)/)?.slice(1).map(Number) ?? [];
+    const [pid] =
+      timeout.outputTail
+        .join('\n')
+        .match(/mute booting pid=(\d+)/)
+        ?.slice(1)
+        .map(Number) ?? [];
     expect(pid).toBeGreaterThan(0);
     expect(isLive(pid!)).toBe(false);
   });
@@ -129,7 +164,9 @@ describe('bad input', () => {
     const pidFile = join(await mkdtemp(join(tmpdir(), 'es-bad-')), 'pids.txt');
     const error = await startServers(
       defineServers({
-        ok: { command: ['node', serverScript, '--port', '{port}', '--name', 'ok', '--grandchild', '--pid-file', pidFile] },
+        ok: {
+          command: ['node', serverScript, '--port', '{port}', '--name', 'ok', '--grandchild', '--pid-file', pidFile],
+        },
         bad: { command: ['node', serverScript, '--crash', '--name', 'bad'], dependsOn: ['ok'] },
         after: { command: ['node', serverScript, '--port', '{port}'], dependsOn: ['bad'] },
       }),

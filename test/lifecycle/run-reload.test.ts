@@ -13,7 +13,11 @@ const server = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url))
 function configWith(mark: string, extra: ServersConfig = {}): ServersConfig {
   return {
     db: { command: [process.execPath, server, '--port', '{port}', '--name', 'db'], env: { MARK: mark } },
-    api: { command: [process.execPath, server, '--port', '{port}', '--name', 'api'], env: { DB: '{db.url}' }, dependsOn: ['db'] },
+    api: {
+      command: [process.execPath, server, '--port', '{port}', '--name', 'api'],
+      env: { DB: '{db.url}' },
+      dependsOn: ['db'],
+    },
     cache: { command: [process.execPath, server, '--port', '{port}', '--name', 'cache'] },
     ...extra,
   };
@@ -35,7 +39,10 @@ describe('RunOwner.reload', () => {
     owners.push(owner);
     const before = await pids(owner);
 
-    const result = await owner.reload({ ...configWith('2'), extra: { command: [process.execPath, server, '--port', '{port}', '--name', 'extra'] } });
+    const result = await owner.reload({
+      ...configWith('2'),
+      extra: { command: [process.execPath, server, '--port', '{port}', '--name', 'extra'] },
+    });
     expect(result).toEqual({ restarted: ['db', 'api'], started: ['extra'], stopped: [], workerStopped: [] });
     const after = await pids(owner);
     expect(after['cache@0']).toBe(before['cache@0']);
@@ -65,7 +72,11 @@ describe('startRun with share', () => {
   it('joins the run of an earlier shared start of this process; the last teardown ends it', async () => {
     const first = await startRun({ config: configWith('1'), sweep: false, share: true });
     owners.push(first);
-    const second = await startRun({ config: configWith('1', { more: { command: [process.execPath, server, '--port', '{port}', '--name', 'more'] } }), sweep: false, share: true });
+    const second = await startRun({
+      config: configWith('1', { more: { command: [process.execPath, server, '--port', '{port}', '--name', 'more'] } }),
+      sweep: false,
+      share: true,
+    });
     owners.push(second);
     expect(second.origin).toBe('process');
     expect(second.run.stateFile).toBe(first.run.stateFile);
@@ -73,7 +84,9 @@ describe('startRun with share', () => {
     const started = await pids(first);
     expect(Object.keys(started).sort()).toEqual(['api@0', 'cache@0', 'db@0', 'more@0']);
 
-    await expect(startRun({ config: configWith('other'), sweep: false, share: true })).rejects.toThrow(/server "db".*`env` differ/s);
+    await expect(startRun({ config: configWith('other'), sweep: false, share: true })).rejects.toThrow(
+      /server "db".*`env` differ/s,
+    );
 
     await first.teardown();
     for (const pid of Object.values(started)) expect(isLive(pid)).toBe(true);

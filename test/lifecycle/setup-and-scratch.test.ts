@@ -46,7 +46,9 @@ function outsideDir(): string {
 }
 
 function uidOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
   return Number(line?.split(/\s+/)[1]);
 }
 
@@ -54,7 +56,10 @@ describe('connection URLs (`url`)', () => {
   it('is the endpoint url, the state entry url and {<server>.url} of a dependent server', async () => {
     const servers = await start(
       defineServers({
-        cache: { command: ['node', serverScript, '--port', '{port}', '--name', 'cache'], url: 'redis://{host}:{port}/0' },
+        cache: {
+          command: ['node', serverScript, '--port', '{port}', '--name', 'cache'],
+          url: 'redis://{host}:{port}/0',
+        },
         api: {
           command: ['node', serverScript, '--port', '{port}', '--name', 'api', '--env-echo', 'CACHE_URL'],
           env: { CACHE_URL: '{cache.url}' },
@@ -127,10 +132,13 @@ describe('scratch directories ({tmpDir})', () => {
 
   it('is removed by the supervisor when the run ends without stopping the instance', async () => {
     const owned = await createOwnedRun({ exportEnv: false });
-    const handle = await startServers(defineServers({ s: { command: ['node', serverScript, '--port', '{port}'], cwd: '{tmpDir}' } }), {
-      stateFile: owned.run.stateFile,
-      exportEnv: false,
-    });
+    const handle = await startServers(
+      defineServers({ s: { command: ['node', serverScript, '--port', '{port}'], cwd: '{tmpDir}' } }),
+      {
+        stateFile: owned.run.stateFile,
+        exportEnv: false,
+      },
+    );
     await handle.detach();
     const entry = (await readState(owned.run.stateFile)).servers['s@0']!;
     expect(existsSync(entry.tmpDir!)).toBe(true);
@@ -156,7 +164,9 @@ describe('setup steps (`setup`)', () => {
       }),
     );
     const entry = (await readState(servers.run.stateFile)).servers['db@0']!;
-    expect(readFileSync(join(entry.tmpDir!, 'steps-seen-by-server'), 'utf8')).toBe(`one ${servers.getEndpoint('db').port}\ntwo\n`);
+    expect(readFileSync(join(entry.tmpDir!, 'steps-seen-by-server'), 'utf8')).toBe(
+      `one ${servers.getEndpoint('db').port}\ntwo\n`,
+    );
     expect(readFileSync(entry.logPath!, 'utf8')).toContain('first-step-output');
     expect(entry.status).toBe('running');
   });
@@ -169,7 +179,14 @@ describe('setup steps (`setup`)', () => {
       const error = await startServers(
         defineServers({
           db: {
-            setup: [['sh', '-c', 'echo ok'], ['sh', '-c', `echo "{tmpDir}" > ${outside}/tmpdir; echo initdb: cannot create data directory >&2; exit 7`]],
+            setup: [
+              ['sh', '-c', 'echo ok'],
+              [
+                'sh',
+                '-c',
+                `echo "{tmpDir}" > ${outside}/tmpdir; echo initdb: cannot create data directory >&2; exit 7`,
+              ],
+            ],
             command: ['sh', '-c', `touch ${marker}; sleep 30`],
           },
         }),
@@ -177,7 +194,12 @@ describe('setup steps (`setup`)', () => {
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SetupStepError);
       const setupError = error as SetupStepError;
-      expect(setupError).toMatchObject({ code: 'ES_SETUP_FAILED', server: 'db', step: 1, exit: { code: 7, signal: null } });
+      expect(setupError).toMatchObject({
+        code: 'ES_SETUP_FAILED',
+        server: 'db',
+        step: 1,
+        exit: { code: 7, signal: null },
+      });
       expect(setupError.argv[0]).toBe('sh');
       expect(setupError.outputTail.join('\n')).toContain('initdb: cannot create data directory');
       expect(setupError.message).toContain('setup[1]');
@@ -195,7 +217,13 @@ describe('setup steps (`setup`)', () => {
     const outside = outsideDir();
     const startedAt = performance.now();
     const error = await start(
-      defineServers({ db: { setup: [['sh', '-c', `echo $$ > ${outside}/step.pid; exec sleep 30`]], command: ['node', serverScript, '--port', '{port}'], startTimeoutMs: 400 } }),
+      defineServers({
+        db: {
+          setup: [['sh', '-c', `echo $$ > ${outside}/step.pid; exec sleep 30`]],
+          command: ['node', serverScript, '--port', '{port}'],
+          startTimeoutMs: 400,
+        },
+      }),
     ).catch((e: unknown) => e);
     const elapsedMs = performance.now() - startedAt;
     expect(error).toBeInstanceOf(SetupStepError);
@@ -203,7 +231,9 @@ describe('setup steps (`setup`)', () => {
     expect((error as SetupStepError).message).toContain('startTimeoutMs 400 ms');
     const stepPid = Number(readFileSync(join(outside, 'step.pid'), 'utf8'));
     expect(await waitUntilGone([stepPid])).toEqual([]);
-    console.log(`setup step stopped at the deadline: start failed after ${elapsedMs.toFixed(0)} ms (startTimeoutMs 400)`);
+    console.log(
+      `setup step stopped at the deadline: start failed after ${elapsedMs.toFixed(0)} ms (startTimeoutMs 400)`,
+    );
   });
 
   it('a step killed by the run teardown leaves nothing behind: no process, no scratch directory, no entry', async () => {
@@ -234,37 +264,44 @@ describe('setup steps (`setup`)', () => {
 });
 
 describe('running as another user (`user`)', () => {
-  it(process.getuid?.() === 0 ? 'as root: setup and command run as that user, who owns {tmpDir}' : 'not as root: refused with ServerStartError', async () => {
-    const config = defineServers({
-      s: {
-        user: 'nobody',
-        setup: [['sh', '-c', 'id -u > whoami-setup']],
-        command: ['node', serverScript, '--port', '{port}'],
-        cwd: '{tmpDir}',
-      },
-    });
-    if (process.getuid?.() !== 0) {
-      const error = await start(config).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ServerStartError);
-      expect((error as Error).message).toContain('needs this process to run as root');
-      return;
-    }
-    const servers = await start(config);
-    const entry = (await readState(servers.run.stateFile)).servers['s@0']!;
-    const nobody = statSync(entry.tmpDir!).uid;
-    expect(nobody).not.toBe(0);
-    expect(uidOf(entry.pid)).toBe(nobody);
-    expect(readFileSync(join(entry.tmpDir!, 'whoami-setup'), 'utf8').trim()).toBe(String(nobody));
-    // The run directory lets that user through to its own directory, and nobody list it.
-    expect(statSync(servers.run.runDir).mode & 0o777).toBe(0o711);
-    expect(statSync(servers.run.stateFile).mode & 0o777).toBe(0o600);
-    await servers.stop();
-    expect(isLive(entry.pid)).toBe(false);
-    expect(existsSync(entry.tmpDir!)).toBe(false);
-  });
+  it(
+    process.getuid?.() === 0
+      ? 'as root: setup and command run as that user, who owns {tmpDir}'
+      : 'not as root: refused with ServerStartError',
+    async () => {
+      const config = defineServers({
+        s: {
+          user: 'nobody',
+          setup: [['sh', '-c', 'id -u > whoami-setup']],
+          command: ['node', serverScript, '--port', '{port}'],
+          cwd: '{tmpDir}',
+        },
+      });
+      if (process.getuid?.() !== 0) {
+        const error = await start(config).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ServerStartError);
+        expect((error as Error).message).toContain('needs this process to run as root');
+        return;
+      }
+      const servers = await start(config);
+      const entry = (await readState(servers.run.stateFile)).servers['s@0']!;
+      const nobody = statSync(entry.tmpDir!).uid;
+      expect(nobody).not.toBe(0);
+      expect(uidOf(entry.pid)).toBe(nobody);
+      expect(readFileSync(join(entry.tmpDir!, 'whoami-setup'), 'utf8').trim()).toBe(String(nobody));
+      // The run directory lets that user through to its own directory, and nobody list it.
+      expect(statSync(servers.run.runDir).mode & 0o777).toBe(0o711);
+      expect(statSync(servers.run.stateFile).mode & 0o777).toBe(0o600);
+      await servers.stop();
+      expect(isLive(entry.pid)).toBe(false);
+      expect(existsSync(entry.tmpDir!)).toBe(false);
+    },
+  );
 
   it('a user that does not exist is a ServerStartError naming the field', async () => {
-    const error = await start(defineServers({ s: { user: 'no-such-user-es', command: ['node', serverScript, '--port', '{port}'] } })).catch((e: unknown) => e);
+    const error = await start(
+      defineServers({ s: { user: 'no-such-user-es', command: ['node', serverScript, '--port', '{port}'] } }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerStartError);
     expect((error as Error).message).toMatch(/`user` "no-such-user-es" names no user/);
   });

@@ -36,12 +36,17 @@ describe('shutdown', () => {
       }),
     );
     await servers.stop();
-    const order = readFileSync(join(dir, 'order.txt'), 'utf8').trim().split('\n').filter((n) => n !== 'd');
+    const order = readFileSync(join(dir, 'order.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter((n) => n !== 'd');
     expect(order).toEqual(['c', 'b', 'a']);
   });
 
   it('SIGKILLs a server that ignores SIGTERM once stopTimeoutMs has passed', async () => {
-    const servers = await startServers(defineServers({ stubborn: { command: server('stubborn', '--ignore-sigterm'), stopTimeoutMs: 300 } }));
+    const servers = await startServers(
+      defineServers({ stubborn: { command: server('stubborn', '--ignore-sigterm'), stopTimeoutMs: 300 } }),
+    );
     const { pid } = (await readState(servers.run.stateFile)).servers['stubborn@0']!;
     await servers.stop();
     expect(isLive(pid)).toBe(false);
@@ -81,7 +86,11 @@ describe('shutdown', () => {
 
   it('closes a listen/close app on a plain net.Server that a client holds a connection to, within its stopTimeoutMs', async () => {
     // Not HTTP: nothing closes idle connections, and net.Server#close() waits for every connection to end.
-    const app = (): { server: NetServer; listen(options: { port: number; host: string }): Promise<NetServer>; close(): Promise<void> } => {
+    const app = (): {
+      server: NetServer;
+      listen(options: { port: number; host: string }): Promise<NetServer>;
+      close(): Promise<void>;
+    } => {
       const server = createNetServer((socket) => socket.write('hello\n'));
       return {
         server,
@@ -91,12 +100,20 @@ describe('shutdown', () => {
     };
     // And one whose close() fails: the StopError names it (its line starts with its key), the others still stop.
     const broken = app();
-    const servers = await startServers(defineServers({ raw: { app, stopTimeoutMs: 300 }, broken: { app: () => ({ ...broken, close: () => Promise.reject(new Error('close failed')) }) } }));
+    const servers = await startServers(
+      defineServers({
+        raw: { app, stopTimeoutMs: 300 },
+        broken: { app: () => ({ ...broken, close: () => Promise.reject(new Error('close failed')) }) },
+      }),
+    );
     const client = connect(servers.getEndpoint('raw').port, '127.0.0.1');
     await once(client, 'data');
     const closed = once(client, 'close');
     const startedAt = performance.now();
-    const error = await servers.stop().then(() => undefined, (e: unknown) => e);
+    const error = await servers.stop().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await closed;
     broken.server.close();
     expect(error).toBeInstanceOf(StopError);

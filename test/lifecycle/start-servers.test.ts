@@ -34,7 +34,9 @@ function get(url: string): Promise<{ status: number; body: string }> {
 describe('startServers', () => {
   it('starts a command server on an allocated port, records it, and stops it', async () => {
     const servers = await start(
-      defineServers({ api: { command: ['node', serverScript, '--port', '{port}', '--name', 'api'], readiness: { type: 'http' } } }),
+      defineServers({
+        api: { command: ['node', serverScript, '--port', '{port}', '--name', 'api'], readiness: { type: 'http' } },
+      }),
     );
     const api = servers.getEndpoint('api');
     expect(api).toMatchObject({ name: 'api', slot: 0, host: '127.0.0.1' });
@@ -73,7 +75,11 @@ describe('startServers', () => {
   it('never matches a log line of an earlier instance of the same server in the same run', async () => {
     const owner = await start(defineServers({ anchor: { app: () => (_req, res) => res.end() } }));
     const web = defineServers({
-      web: { command: ['node', serverScript, '--port', '0', '--announce', '--delay-ms', '200'], port: 0, readiness: /listening on http:\/\/[^:]+:(?<port>\d+)/ },
+      web: {
+        command: ['node', serverScript, '--port', '0', '--announce', '--delay-ms', '200'],
+        port: 0,
+        readiness: /listening on http:\/\/[^:]+:(?<port>\d+)/,
+      },
     });
     const first = await startServers(web, { stateFile: owner.run.stateFile });
     const firstPort = first.getEndpoint('web').port;
@@ -87,7 +93,9 @@ describe('startServers', () => {
 
   it('serves IPv6 hosts with bracketed URLs', async () => {
     const servers = await start(
-      defineServers({ v6: { command: ['node', serverScript, '--port', '{port}', '--host', '{host}'], host: '::1', readiness: 'http' } }),
+      defineServers({
+        v6: { command: ['node', serverScript, '--port', '{port}', '--host', '{host}'], host: '::1', readiness: 'http' },
+      }),
     );
     expect(servers.getEndpoint('v6').url).toMatch(/^http:\/\/\[::1\]:\d+$/);
     expect((await get(servers.getEndpoint('v6').url)).status).toBe(200);
@@ -95,7 +103,8 @@ describe('startServers', () => {
 
   it('starts dependencies first and passes their endpoints through placeholders; inline JavaScript braces stay as written', async () => {
     // An inline script with braces (arrow function body, object literal, template literal): only `{host}` is a placeholder.
-    const script = "require('http').createServer((q, r) => { r.end(JSON.stringify({ port: +process.argv[1], path: `${q.url}` })) }).listen(+process.argv[1], '{host}')";
+    const script =
+      "require('http').createServer((q, r) => { r.end(JSON.stringify({ port: +process.argv[1], path: `${q.url}` })) }).listen(+process.argv[1], '{host}')";
     const servers = await start(
       defineServers({
         db: { command: ['node', '-e', script, '{port}'] },
@@ -109,7 +118,10 @@ describe('startServers', () => {
     );
     const body = (await get(`${servers.getEndpoint('api').url}/env`)).body;
     expect(body).toBe(`${servers.getEndpoint('db').url}/data`);
-    expect(JSON.parse((await get(`${servers.getEndpoint('db').url}/x`)).body)).toEqual({ port: servers.getEndpoint('db').port, path: '/x' });
+    expect(JSON.parse((await get(`${servers.getEndpoint('db').url}/x`)).body)).toEqual({
+      port: servers.getEndpoint('db').port,
+      path: '/x',
+    });
     const state = await readState(servers.run.stateFile);
     expect(state.servers['api@0']?.dependsOn).toEqual(['db@0']);
   });
@@ -140,7 +152,9 @@ describe('startServers', () => {
   });
 
   it('keeps the log of a command server in the run directory', async () => {
-    const servers = await start(defineServers({ api: { command: ['node', serverScript, '--port', '{port}', '--name', 'api'] } }));
+    const servers = await start(
+      defineServers({ api: { command: ['node', serverScript, '--port', '{port}', '--name', 'api'] } }),
+    );
     const state = await readState(servers.run.stateFile);
     const logPath = state.servers['api@0']?.logPath;
     expect(logPath).toBeDefined();
@@ -161,7 +175,9 @@ describe('startServers', () => {
   it('supports `await using`', async () => {
     let pid: number;
     {
-      await using servers = await startServers(defineServers({ api: { command: ['node', serverScript, '--port', '{port}'] } }));
+      await using servers = await startServers(
+        defineServers({ api: { command: ['node', serverScript, '--port', '{port}'] } }),
+      );
       pid = (await readState(servers.run.stateFile)).servers['api@0']!.pid;
       expect(isLive(pid)).toBe(true);
     }

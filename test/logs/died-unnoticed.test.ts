@@ -40,7 +40,9 @@ it('keeps nothing of a start that lost its port once and succeeded on the retry'
   const marker = join(keptRoot(), 'lost-once');
   // First attempt: dies as Node does when another process took the port; second: serves.
   const script = `if [ ! -e ${marker} ]; then touch ${marker}; echo "Error: listen EADDRINUSE: address already in use 127.0.0.1:$1" >&2; exit 1; fi; exec node ${serverScript} --port "$1"`;
-  const handle = await startServers(defineServers({ racer: { command: ['sh', '-c', script, 'sh', '{port}'] } }), { exportEnv: false });
+  const handle = await startServers(defineServers({ racer: { command: ['sh', '-c', script, 'sh', '{port}'] } }), {
+    exportEnv: false,
+  });
   let runDir: string;
   try {
     runDir = handle.run.runDir;

@@ -3,8 +3,16 @@ import { collapseRepeats, summarizeOutput } from '../../src/logs/output-summary.
 
 describe('output summaries', () => {
   it('collapses runs of lines alike (digits aside) into the first and a count', () => {
-    const probes = Array.from({ length: 28 }, (_, i) => `INFO: 127.0.0.1:${40000 + i} - "GET /health HTTP/1.1" 404 Not Found`);
-    expect(collapseRepeats(['starting', ...probes, 'done'])).toEqual(['starting', probes[0], '… 27 more like this', 'done']);
+    const probes = Array.from(
+      { length: 28 },
+      (_, i) => `INFO: 127.0.0.1:${40000 + i} - "GET /health HTTP/1.1" 404 Not Found`,
+    );
+    expect(collapseRepeats(['starting', ...probes, 'done'])).toEqual([
+      'starting',
+      probes[0],
+      '… 27 more like this',
+      'done',
+    ]);
     expect(collapseRepeats(['a 1', 'a 2', 'b'])).toEqual(['a 1', 'a 2', 'b']);
   });
 
@@ -28,7 +36,10 @@ describe('output summaries', () => {
     const output = [
       'INFO:     Started server process [123]',
       'WARNING:  DATABASE_URL is not set: using an empty database',
-      ...Array.from({ length: 300 }, (_, i) => `INFO:     127.0.0.1:${50000 + i} - "GET /health HTTP/1.1" 404 Not Found`),
+      ...Array.from(
+        { length: 300 },
+        (_, i) => `INFO:     127.0.0.1:${50000 + i} - "GET /health HTTP/1.1" 404 Not Found`,
+      ),
       'ERROR:    Exception in ASGI application',
     ];
     const summary = summarizeOutput(output);
@@ -47,7 +58,16 @@ describe('the summary of a log file', () => {
       const path = join(dir, 'big@0.log');
       const probes = Array.from({ length: 5000 }, (_, i) => `GET /health ${i} 404`);
       writeFileSync(path, ['booting', 'fatal-looking warning', ...probes, 'last words', ''].join('\n'));
-      expect(readLogTail(path)).toEqual(['booting', 'fatal-looking warning', 'GET /health 0 404', expect.stringMatching(/^… \d+ more like this$/), '… (the middle of the log is not shown)', expect.stringMatching(/^GET \/health \d+ 404$/), expect.stringMatching(/^… \d+ more like this$/), 'last words']);
+      expect(readLogTail(path)).toEqual([
+        'booting',
+        'fatal-looking warning',
+        'GET /health 0 404',
+        expect.stringMatching(/^… \d+ more like this$/),
+        '… (the middle of the log is not shown)',
+        expect.stringMatching(/^GET \/health \d+ 404$/),
+        expect.stringMatching(/^… \d+ more like this$/),
+        'last words',
+      ]);
       expect(readLogTail(path, 2)).toEqual(['GET /health 4999 404', 'last words']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

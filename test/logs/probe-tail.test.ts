@@ -14,8 +14,16 @@ const keptRoot = useKeptLogsRoot();
 
 describe('the output of a readiness timeout', () => {
   it('keeps the startup lines in view and collapses the probe requests', async () => {
-    const config = defineServers({ app: { command: [process.execPath, server, '{port}'], readiness: { type: 'http', path: '/health' }, startTimeoutMs: 1500 } });
-    const error = (await startServers(config, { exportEnv: false }).catch((caught: unknown) => caught)) as ReadinessTimeoutError;
+    const config = defineServers({
+      app: {
+        command: [process.execPath, server, '{port}'],
+        readiness: { type: 'http', path: '/health' },
+        startTimeoutMs: 1500,
+      },
+    });
+    const error = (await startServers(config, { exportEnv: false }).catch(
+      (caught: unknown) => caught,
+    )) as ReadinessTimeoutError;
     expect(error).toBeInstanceOf(ReadinessTimeoutError);
     const tail = error.outputTail;
     console.log(error.message);
@@ -31,7 +39,11 @@ describe('the output of a readiness timeout', () => {
     // The full log outlives the failed start (its run directory is gone): every probe request is in it.
     expect(error.logPath!.startsWith(keptRoot())).toBe(true);
     expect(existsSync(error.logPath!)).toBe(true);
-    expect(readFileSync(error.logPath!, 'utf8').split('\n').filter((line) => line.includes('GET /health')).length).toBeGreaterThan(3);
+    expect(
+      readFileSync(error.logPath!, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('GET /health')).length,
+    ).toBeGreaterThan(3);
     expect(error.message).toContain(`full log: ${error.logPath}`);
   }, 20_000);
 });

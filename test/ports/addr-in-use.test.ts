@@ -5,12 +5,10 @@ import { isAddrInUseOutput } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
 
-
 afterEach(async () => {
   await closeListeners();
   await killFixtures();
 });
-
 
 /** Runs `python3 -m http.server <port> --bind 127.0.0.1`; resolves with its output once it exits or serves. */
 async function runPythonHttpServer(port: number): Promise<string> {
@@ -62,7 +60,12 @@ describe('isAddrInUseOutput', () => {
       'Error: Port 5173 is already in use', // Vite with strictPort
     ];
     for (const sample of samples) expect(isAddrInUseOutput(sample), sample).toBe(true);
-    for (const sample of ['Listening on http://127.0.0.1:8080', 'GET /users 200', 'Port 5173 is in use, trying another one...', 'error: database in use']) {
+    for (const sample of [
+      'Listening on http://127.0.0.1:8080',
+      'GET /users 200',
+      'Port 5173 is in use, trying another one...',
+      'error: database in use',
+    ]) {
       expect(isAddrInUseOutput(sample), sample).toBe(false);
     }
   });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PortExhaustedError } from '../../src/errors.js';
-import { allocatePort, ALLOCATION_WINDOW_FIRST, readEphemeralPortRange, reservePort, type PortReservation } from '../../src/ports/index.js';
+import {
+  allocatePort,
+  ALLOCATION_WINDOW_FIRST,
+  readEphemeralPortRange,
+  reservePort,
+  type PortReservation,
+} from '../../src/ports/index.js';
 import { findFreePortRun } from './free-port-run.js';
 
 let dir: string;
@@ -34,7 +40,6 @@ function listen(port: number, host = '127.0.0.1'): Promise<Server> {
     });
   });
 }
-
 
 describe('allocatePort', () => {
   it('returns a free port below the ephemeral range (no listen(0) can take it), reserved until released', async () => {
@@ -88,7 +93,10 @@ describe('allocatePort', () => {
     // A claim of a process that does not exist (pid 2^31 - 1): stale, removed by the reservation attempt.
     await mkdir(join(dir, String(stale)), { recursive: true, mode: 0o700 });
     await writeFile(join(dir, String(stale), '2147483647-x-5ca1e'), '');
-    const unclaimed = [hold(await allocatePort({ range, reservationDir: dir })), hold(await allocatePort({ range, reservationDir: dir }))];
+    const unclaimed = [
+      hold(await allocatePort({ range, reservationDir: dir })),
+      hold(await allocatePort({ range, reservationDir: dir })),
+    ];
     expect(new Set(unclaimed.map((entry) => entry.port))).toEqual(new Set([range[0], range[1]]));
     const takenOver = hold(await allocatePort({ range, reservationDir: dir }));
     expect(takenOver).toMatchObject({ port: stale, fromRange: true });
@@ -106,10 +114,14 @@ describe('allocatePort', () => {
   it('throws PortExhaustedError after maxAttempts candidates', async () => {
     const range = await findFreePortRun(3);
     for (let port = range[0]; port <= range[1]; port++) hold((await reservePort(port, { dir }))!);
-    const error = await allocatePort({ server: 'api', range, maxAttempts: 3, reservationDir: dir }).catch((e: unknown) => e);
+    const error = await allocatePort({ server: 'api', range, maxAttempts: 3, reservationDir: dir }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PortExhaustedError);
     expect(error).toMatchObject({ name: 'PortExhaustedError', code: 'ES_PORT_EXHAUSTED', server: 'api', attempts: 3 });
-    expect((error as Error).message).toMatch(/^Server "api": could not get a port after 3 attempts: .*0 port\(s\) were in use, 3 reserved by other processes/);
+    expect((error as Error).message).toMatch(
+      /^Server "api": could not get a port after 3 attempts: .*0 port\(s\) were in use, 3 reserved by other processes/,
+    );
     console.log((error as Error).message);
   });
 
@@ -125,7 +137,9 @@ describe('allocatePort', () => {
     const range = await findFreePortRun(4);
     for (let port = range[0]; port <= range[1]; port++) await listen(port);
     // 3 attempts: all on range ports (each in use) while the range is not known to be full.
-    await expect(allocatePort({ range, maxAttempts: 3, reservationDir: dir })).rejects.toBeInstanceOf(PortExhaustedError);
+    await expect(allocatePort({ range, maxAttempts: 3, reservationDir: dir })).rejects.toBeInstanceOf(
+      PortExhaustedError,
+    );
     // Now it is: /proc/net/tcp* is read first, and the 3 attempts go to the allocation window.
     const allocated = hold(await allocatePort({ range, maxAttempts: 3, reservationDir: dir }));
     expect(allocated.fromRange).toBe(false);
@@ -133,16 +147,26 @@ describe('allocatePort', () => {
 
   it('rethrows unexpected bind errors and leaves no reservation behind', async () => {
     // 192.0.2.1 (TEST-NET-1, RFC 5737) is not a local address: EADDRNOTAVAIL.
-    await expect(allocatePort({ host: '192.0.2.1', reservationDir: dir })).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+    await expect(allocatePort({ host: '192.0.2.1', reservationDir: dir })).rejects.toMatchObject({
+      code: 'EADDRNOTAVAIL',
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('checks its options', async () => {
-    await expect(allocatePort({ range: [3000, 2000], reservationDir: dir })).rejects.toThrow('`range` must have first <= last, received [3000, 2000]');
+    await expect(allocatePort({ range: [3000, 2000], reservationDir: dir })).rejects.toThrow(
+      '`range` must have first <= last, received [3000, 2000]',
+    );
     await expect(allocatePort({ range: [0, 10], reservationDir: dir })).rejects.toThrow(RangeError);
-    await expect(allocatePort({ range: [1] as unknown as [number, number], reservationDir: dir })).rejects.toThrow(TypeError);
-    await expect(allocatePort({ exclude: [70_000], reservationDir: dir })).rejects.toThrow('`exclude[]` must be an integer');
-    await expect(allocatePort({ maxAttempts: 0, reservationDir: dir })).rejects.toThrow('`maxAttempts` must be a positive integer, received 0');
+    await expect(allocatePort({ range: [1] as unknown as [number, number], reservationDir: dir })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(allocatePort({ exclude: [70_000], reservationDir: dir })).rejects.toThrow(
+      '`exclude[]` must be an integer',
+    );
+    await expect(allocatePort({ maxAttempts: 0, reservationDir: dir })).rejects.toThrow(
+      '`maxAttempts` must be a positive integer, received 0',
+    );
     await expect(allocatePort({ host: '', reservationDir: dir })).rejects.toThrow(TypeError);
   });
 });

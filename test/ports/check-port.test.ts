@@ -6,12 +6,10 @@ import { assertPortAvailable } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
 
-
 afterEach(async () => {
   await closeListeners();
   await killFixtures();
 });
-
 
 async function ownCommandLine(): Promise<string> {
   return (await readFile('/proc/self/cmdline', 'utf8')).split('\0').filter(Boolean).join(' ');
@@ -64,6 +62,9 @@ describe('assertPortAvailable', () => {
   });
 
   it('rethrows other bind errors unchanged', async () => {
-    await expect(assertPortAvailable('api', '192.0.2.1', 4000)).rejects.toMatchObject({ code: 'EADDRNOTAVAIL', syscall: 'listen' });
+    await expect(assertPortAvailable('api', '192.0.2.1', 4000)).rejects.toMatchObject({
+      code: 'EADDRNOTAVAIL',
+      syscall: 'listen',
+    });
   });
 });

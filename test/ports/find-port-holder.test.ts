@@ -4,12 +4,10 @@ import { findPortHolder } from '../../src/ports/index.js';
 import { killFixtures, startFixture } from './fixture-process.js';
 import { findFreePortRun } from './free-port-run.js';
 
-
 afterEach(async () => {
   await closeListeners();
   await killFixtures();
 });
-
 
 describe('findPortHolder', () => {
   it('finds this process, on IPv4 and on the IPv6 wildcard', async () => {

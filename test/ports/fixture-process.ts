@@ -24,8 +24,15 @@ export interface FixtureProcess {
 
 const running = new Set<ChildProcess>();
 
-export function startFixture(name: string, args: readonly string[], options: Pick<SpawnCollectedOptions, 'uid' | 'gid'> = {}): FixtureProcess {
-  const spawned = spawnCollected(process.execPath, ['--import', 'tsx', fixturePath(name), ...args], { cwd: repoRoot, ...options });
+export function startFixture(
+  name: string,
+  args: readonly string[],
+  options: Pick<SpawnCollectedOptions, 'uid' | 'gid'> = {},
+): FixtureProcess {
+  const spawned = spawnCollected(process.execPath, ['--import', 'tsx', fixturePath(name), ...args], {
+    cwd: repoRoot,
+    ...options,
+  });
   running.add(spawned.child);
   // `close`, not `exit`: stdout and stderr are complete by then.
   const exited = spawned.done.then(({ code, signal }) => {
@@ -41,7 +48,10 @@ export function startFixture(name: string, args: readonly string[], options: Pic
         throw new Error(`${name}: first line is not JSON: ${spawned.output}`, { cause: error });
       }
     },
-    () => exited.then(({ code, signal }) => Promise.reject(new Error(`${name} exited (${code ?? signal}) before a line:\n${spawned.output}`))),
+    () =>
+      exited.then(({ code, signal }) =>
+        Promise.reject(new Error(`${name} exited (${code ?? signal}) before a line:\n${spawned.output}`)),
+      ),
   );
   firstLine.catch(() => undefined); // observed by the tests that await it; avoid an unhandled rejection otherwise
   return { child: spawned.child, pid: spawned.pid, firstLine, output: () => spawned.output, exited };

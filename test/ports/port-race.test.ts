@@ -43,17 +43,25 @@ function barrier(parties = WORKERS): { barrier: string; parties: number } {
 }
 
 /** Runs `task` in `processes` worker processes at once (each waiting task holds its worker). */
-async function runAllocations(task: Omit<AllocateTask, 'barrier' | 'parties'>, processes = WORKERS): Promise<AllocateResult[]> {
+async function runAllocations(
+  task: Omit<AllocateTask, 'barrier' | 'parties'>,
+  processes = WORKERS,
+): Promise<AllocateResult[]> {
   const shared = barrier(processes);
   return Promise.all(
-    Array.from({ length: processes }, () => pool.run({ ...task, ...shared } satisfies AllocateTask, { name: 'allocateAndBind' }) as Promise<AllocateResult>),
+    Array.from(
+      { length: processes },
+      () =>
+        pool.run({ ...task, ...shared } satisfies AllocateTask, { name: 'allocateAndBind' }) as Promise<AllocateResult>,
+    ),
   );
 }
 
 /** `median … ms, p95 … ms` of the allocations' latencies. */
 function formatLatencies(results: readonly AllocateResult[]): string {
   const sorted = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
-  const at = (quantile: number): string => (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * quantile) - 1)] ?? NaN).toFixed(1);
+  const at = (quantile: number): string =>
+    (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * quantile) - 1)] ?? NaN).toFixed(1);
   return `median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms per allocation`;
 }
 
@@ -70,7 +78,6 @@ function summarize(results: readonly AllocateResult[]) {
     fallback: ports.filter((entry) => !entry.fromRange),
   };
 }
-
 
 describe('allocatePort across processes', () => {
   it('never hands out the same port twice: 16 processes x 125 allocations, each bound and held', async () => {
@@ -145,12 +152,18 @@ describe('allocatePort across processes', () => {
 
     const shared = barrier();
     const won = await Promise.all(
-      Array.from({ length: WORKERS }, () =>
-        pool.run({ dir: reservationDir, ports, ...shared } satisfies ContendTask, { name: 'contendStale' }) as Promise<number[]>,
+      Array.from(
+        { length: WORKERS },
+        () =>
+          pool.run({ dir: reservationDir, ports, ...shared } satisfies ContendTask, {
+            name: 'contendStale',
+          }) as Promise<number[]>,
       ),
     );
     const winners = ports.map((port) => won.filter((list) => list.includes(port)).length);
-    console.log(`stale takeover: winners per port ${winners.join(',')} (${winners.filter((n) => n === 1).length} of 20 ports taken over)`);
+    console.log(
+      `stale takeover: winners per port ${winners.join(',')} (${winners.filter((n) => n === 1).length} of 20 ports taken over)`,
+    );
     expect(winners.every((n) => n <= 1)).toBe(true);
     expect(winners.some((n) => n === 1)).toBe(true);
     // Every stale claim is gone; the directory of a port nobody won went with it (both claimants of a

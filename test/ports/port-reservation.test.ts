@@ -45,9 +45,15 @@ describe('reservePort', () => {
     await writeFile(file, '');
     const previous = process.env[RESERVATION_DIR_ENV];
     try {
-      for (const [path, code] of [[file, 'EEXIST'], [join(file, 'below'), 'ENOTDIR']] as const) {
+      for (const [path, code] of [
+        [file, 'EEXIST'],
+        [join(file, 'below'), 'ENOTDIR'],
+      ] as const) {
         process.env[RESERVATION_DIR_ENV] = path;
-        const error = await reservePort(40_005).then(() => undefined, (e: unknown) => e);
+        const error = await reservePort(40_005).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(PortReservationError);
         expect(error).toMatchObject({ code: 'ES_PORT_RESERVATION', dir: path });
         expect((error as Error).message).toContain(`Port reservation directory ${path} cannot be created`);
@@ -88,7 +94,7 @@ describe('reservePort', () => {
     await reservation?.release();
   });
 
-  it("refuses a directory owned by another user, or a symlink", async () => {
+  it('refuses a directory owned by another user, or a symlink', async () => {
     const foreign = join(dir, 'foreign');
     await mkdir(foreign, { mode: 0o700 });
     await chown(foreign, 65_534, 65_534);
@@ -101,7 +107,9 @@ describe('reservePort', () => {
 
   it('rejects ports outside 1-65535', async () => {
     await expect(reservePort(0, { dir })).rejects.toThrow(RangeError);
-    await expect(reservePort(65_536, { dir })).rejects.toThrow(/`port` must be an integer from 1 to 65535, received 65536/);
+    await expect(reservePort(65_536, { dir })).rejects.toThrow(
+      /`port` must be an integer from 1 to 65535, received 65536/,
+    );
     await expect(reservePort(1.5, { dir })).rejects.toThrow(RangeError);
   });
 

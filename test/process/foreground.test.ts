@@ -34,11 +34,22 @@ afterEach(async () => {
 });
 
 /** Runs `argv` on a pseudo-terminal; types Ctrl+C once `interruptAfter` was printed. */
-async function onTerminal(argv: readonly string[], env: NodeJS.ProcessEnv, interruptAfter?: string): Promise<{ output: string; exit: { code?: number; signal?: number } }> {
+async function onTerminal(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  interruptAfter?: string,
+): Promise<{ output: string; exit: { code?: number; signal?: number } }> {
   const flags = interruptAfter === undefined ? [] : ['--interrupt-after', interruptAfter];
-  const { stdout } = await run('python3', [DRIVER, ...flags, '--', ...argv], { cwd: dir, env: { ...process.env, EPHEMERAL_SERVERS_STATE: undefined, ...env }, timeout: 60_000 });
+  const { stdout } = await run('python3', [DRIVER, ...flags, '--', ...argv], {
+    cwd: dir,
+    env: { ...process.env, EPHEMERAL_SERVERS_STATE: undefined, ...env },
+    timeout: 60_000,
+  });
   const lines = stdout.trimEnd().split('\n');
-  return { output: lines.slice(0, -1).join('\n'), exit: JSON.parse(lines.at(-1)!) as { code?: number; signal?: number } };
+  return {
+    output: lines.slice(0, -1).join('\n'),
+    exit: JSON.parse(lines.at(-1)!) as { code?: number; signal?: number },
+  };
 }
 
 describe.each([
@@ -48,16 +59,26 @@ describe.each([
   const env = (): NodeJS.ProcessEnv => ({ EPHEMERAL_SERVERS_PROCFS: setting, TMPDIR: dir });
 
   it('sees the terminal foreground group', async () => {
-    const { output } = await onTerminal([process.execPath, '--import', TSX, here('./fixtures/print-foreground.ts')], env());
+    const { output } = await onTerminal(
+      [process.execPath, '--import', TSX, here('./fixtures/print-foreground.ts')],
+      env(),
+    );
     expect(JSON.parse(output.trim())).toEqual({ procfs: true, posix: true });
   });
 
   it('`ephemeral-servers run`: one Ctrl+C is one SIGINT for the command, which shuts down; nothing is left', async () => {
     const pidFile = join(dir, 'pids.txt');
-    await writeFile(join(dir, 'servers.config.mjs'), `export default ${JSON.stringify({ api: { command: ['node', SERVER, '--port', '{port}', '--name', 'api', '--pid-file', pidFile] } })};\n`);
+    await writeFile(
+      join(dir, 'servers.config.mjs'),
+      `export default ${JSON.stringify({ api: { command: ['node', SERVER, '--port', '{port}', '--name', 'api', '--pid-file', pidFile] } })};\n`,
+    );
     // Counts its SIGINTs for 300 ms after the first, then exits 130 as a test runner would.
     const command = `let n = 0; process.on('SIGINT', () => { if (n++ === 0) setTimeout(() => { console.log('SIGINTs: ' + n); process.exit(130); }, 300); }); console.log('command ready'); setInterval(() => {}, 1000);`;
-    const { output, exit } = await onTerminal([process.execPath, CLI, 'run', '--', 'node', '-e', command], env(), 'command ready');
+    const { output, exit } = await onTerminal(
+      [process.execPath, CLI, 'run', '--', 'node', '-e', command],
+      env(),
+      'command ready',
+    );
     expect(output).toContain('SIGINTs: 1');
     expect(exit).toEqual({ code: 130 });
     expect(await waitUntilGone(pidsInLog(pidFile, 'api'), 5000)).toEqual([]);

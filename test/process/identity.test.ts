@@ -31,13 +31,17 @@ describe(`process identity (${backendKind} backend)`, () => {
     expect(checkProcessIdentity(sleeper.pid, undefined)).toBe('unverified');
     expect(checkProcessIdentity(sleeper.pid, otherBackendStartTime())).toBe('unverified');
     expect(isProcessAlive(sleeper.pid, otherBackendStartTime())).toBe(true);
-    expect(describeUnverified(otherBackendStartTime())).toMatch(/recorded by the (procfs|posix) backend.*cannot be compared/);
+    expect(describeUnverified(otherBackendStartTime())).toMatch(
+      /recorded by the (procfs|posix) backend.*cannot be compared/,
+    );
     expect(describeUnverified(undefined)).toBe('no start time was recorded for it');
-    expect(checkProcessIdentities([{ pid: sleeper.pid, startTime }, { pid: sleeper.pid, startTime: reusedStartTime() }, { pid: process.pid }])).toEqual([
-      'alive',
-      'reused',
-      'unverified',
-    ]);
+    expect(
+      checkProcessIdentities([
+        { pid: sleeper.pid, startTime },
+        { pid: sleeper.pid, startTime: reusedStartTime() },
+        { pid: process.pid },
+      ]),
+    ).toEqual(['alive', 'reused', 'unverified']);
   });
 
   it('never lets a group be signalled on a reused or unverified pid', async () => {
@@ -73,7 +77,9 @@ describe(`process identity (${backendKind} backend)`, () => {
     // Counted alive, the zombie would hold the wait for the whole 5 s and then need SIGKILL.
     expect(ms).toBeLessThan(2000);
     expect(isProcessGroupAlive(holder.pid)).toBe(false);
-    process.stdout.write(`[platform figures] ${backendKind}: group with a zombie member stopped in ${ms.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `[platform figures] ${backendKind}: group with a zombie member stopped in ${ms.toFixed(1)} ms\n`,
+    );
   });
 
   it('sees a group alive while a grandchild lives on after its leader', async () => {

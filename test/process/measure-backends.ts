@@ -35,7 +35,6 @@ interface ChildReport {
   calls: Record<string, number[]>;
 }
 
-
 async function measureInChild(starts: number): Promise<ChildReport> {
   const { startRun, startServers } = await import('../../src/index.js');
   const { readStateSync } = await import('../../src/state/index.js');
@@ -43,7 +42,11 @@ async function measureInChild(starts: number): Promise<ChildReport> {
   const { findMarkedProcesses } = await import('../../src/process/marked-processes.js');
   const { findPortHolder } = await import('../../src/ports/find-port-holder.js');
   const { platformBackend } = await import('../../src/platform/select-backend.js');
-  const owner = await startRun({ config: { idle: { command: ['node', 'unused.js'], scope: 'worker' } }, sweep: false, exportEnv: false });
+  const owner = await startRun({
+    config: { idle: { command: ['node', 'unused.js'], scope: 'worker' } },
+    sweep: false,
+    exportEnv: false,
+  });
   const stateFile = owner.run.stateFile;
   const once = async (grandchild: boolean): Promise<Sample> => {
     const command = ['node', SERVER, '--port', '{port}', ...(grandchild ? ['--grandchild'] : [])];
@@ -65,7 +68,10 @@ async function measureInChild(starts: number): Promise<ChildReport> {
     withGrandchild.push(await once(true));
   }
   // The questions themselves, about a live server and a listening port.
-  const handle = await startServers({ api: { command: ['node', SERVER, '--port', '{port}'] } }, { stateFile, exportEnv: false });
+  const handle = await startServers(
+    { api: { command: ['node', SERVER, '--port', '{port}'] } },
+    { stateFile, exportEnv: false },
+  );
   const entry = readStateSync(stateFile).servers['api@0']!;
   const calls: Record<string, number[]> = {};
   const time = async (name: string, n: number, call: () => unknown): Promise<void> => {
@@ -77,11 +83,19 @@ async function measureInChild(starts: number): Promise<ChildReport> {
     }
   };
   await time('start time of a pid (`readProcessStartTime`)', 20, () => identity.readProcessStartTime(entry.pid));
-  await time('identity of a pid (`checkProcessIdentity`)', 20, () => identity.checkProcessIdentity(entry.pid, entry.startTime));
-  await time('reader check (`hasProcessEnded`, every getEndpoint)', 20, () => identity.hasProcessEnded(entry.pid, entry.startTime));
-  await time('group alive, leader running (`isProcessGroupAlive`)', 20, () => identity.isProcessGroupAlive(entry.pgid!));
+  await time('identity of a pid (`checkProcessIdentity`)', 20, () =>
+    identity.checkProcessIdentity(entry.pid, entry.startTime),
+  );
+  await time('reader check (`hasProcessEnded`, every getEndpoint)', 20, () =>
+    identity.hasProcessEnded(entry.pid, entry.startTime),
+  );
+  await time('group alive, leader running (`isProcessGroupAlive`)', 20, () =>
+    identity.isProcessGroupAlive(entry.pgid!),
+  );
   await time('members of a group (`listProcessGroup`)', 20, () => identity.listProcessGroup(entry.pgid!));
-  await time("marked processes of the run (every stop's scan)", 10, () => findMarkedProcesses({ runId: owner.run.runId }));
+  await time("marked processes of the run (every stop's scan)", 10, () =>
+    findMarkedProcesses({ runId: owner.run.runId }),
+  );
   await time('holder of a listening port (`findPortHolder`)', 10, () => findPortHolder(entry.endpoint.port));
   await handle.stop();
   await owner.teardown();
@@ -105,7 +119,10 @@ async function main(): Promise<void> {
   const reports: Record<string, ChildReport[]> = { procfs: [], posix: [] };
   const loads: number[] = [];
   for (let round = 0; round < 2; round++) {
-    for (const [backend, setting] of [['procfs', ''], ['posix', '0']] as const) {
+    for (const [backend, setting] of [
+      ['procfs', ''],
+      ['posix', '0'],
+    ] as const) {
       loads.push(loadavg()[0]!);
       const { stdout } = await run(process.execPath, ['--import', 'tsx', SELF, '--child', String(half)], {
         env: { ...process.env, EPHEMERAL_SERVERS_PROCFS: setting, EPHEMERAL_SERVERS_STATE: undefined },
@@ -124,9 +141,18 @@ async function main(): Promise<void> {
     '| Server | Measure | procfs | posix |',
     '| --- | --- | --- | --- |',
   ];
-  for (const [label, pick] of [['node:http', (r: ChildReport) => r.plain], ['node:http + grandchild', (r: ChildReport) => r.grandchild]] as const) {
-    for (const [field, measure] of [['readyMs', 'start → ready'], ['stopReturnedMs', 'stop() returned'], ['allGoneMs', 'stop → all processes gone']] as const) {
-      lines.push(`| ${label} | ${measure} | ${summary(all('procfs', pick, field))} | ${summary(all('posix', pick, field))} |`);
+  for (const [label, pick] of [
+    ['node:http', (r: ChildReport) => r.plain],
+    ['node:http + grandchild', (r: ChildReport) => r.grandchild],
+  ] as const) {
+    for (const [field, measure] of [
+      ['readyMs', 'start → ready'],
+      ['stopReturnedMs', 'stop() returned'],
+      ['allGoneMs', 'stop → all processes gone'],
+    ] as const) {
+      lines.push(
+        `| ${label} | ${measure} | ${summary(all('procfs', pick, field))} | ${summary(all('posix', pick, field))} |`,
+      );
     }
   }
   lines.push('', '| Question (one call) | procfs | posix |', '| --- | --- | --- |');

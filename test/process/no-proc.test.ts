@@ -33,13 +33,22 @@ afterEach(async () => {
 });
 
 /** Runs the fixture, /proc hidden when `hideProc`, and parses its JSON line. */
-async function startServersIn(options: { hideProc: boolean; env?: NodeJS.ProcessEnv }): Promise<{ name: string; result: Record<string, unknown> }> {
+async function startServersIn(options: {
+  hideProc: boolean;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ name: string; result: Record<string, unknown> }> {
   const name = `srv-${randomUUID().slice(0, 8)}`;
   const argv = [process.execPath, FIXTURE, SERVER, join(dir, 'pids.txt'), name];
   const [file, args] = options.hideProc
-    ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$@"', 'sh', ...argv]]
+    ? [
+        'unshare',
+        ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$@"', 'sh', ...argv],
+      ]
     : [process.execPath, argv.slice(1)];
-  const { stdout } = await run(file, args, { env: { ...process.env, EPHEMERAL_SERVERS_STATE: undefined, TMPDIR: dir, ...options.env }, timeout: 60_000 });
+  const { stdout } = await run(file, args, {
+    env: { ...process.env, EPHEMERAL_SERVERS_STATE: undefined, TMPDIR: dir, ...options.env },
+    timeout: 60_000,
+  });
   return { name, result: JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown> };
 }
 
@@ -54,28 +63,43 @@ async function expectNothingLeft(name: string): Promise<void> {
 }
 
 describe('without /proc', () => {
-  it.skipIf(!isRoot)('a start fails with ProcessTableError naming why each backend cannot work, and leaves nothing', async () => {
-    // Explicit both ways: CI runs this file again with EPHEMERAL_SERVERS_PROCFS=0 in its environment.
-    for (const env of [{ EPHEMERAL_SERVERS_PROCFS: '' }, { EPHEMERAL_SERVERS_PROCFS: '0' }]) {
-      const { name, result } = await startServersIn({ hideProc: true, env });
-      expect(result).toEqual({
-        error: {
-          name: 'ProcessTableError',
-          code: 'ES_PROCESS_TABLE',
-          reasons: [
-            expect.stringMatching(env.EPHEMERAL_SERVERS_PROCFS === '0' ? /^procfs: EPHEMERAL_SERVERS_PROCFS=0$/ : /^procfs: \/proc\/self\/stat cannot be read \(ENOENT\)$/),
-            expect.stringMatching(/^posix: `ps -o pid=,ppid= -p \d+` exited with \d+: .*proc/),
-          ],
-          message: expect.stringContaining('What to do: mount /proc'),
-        },
-      });
-      await expectNothingLeft(name);
-    }
-  });
+  it.skipIf(!isRoot)(
+    'a start fails with ProcessTableError naming why each backend cannot work, and leaves nothing',
+    async () => {
+      // Explicit both ways: CI runs this file again with EPHEMERAL_SERVERS_PROCFS=0 in its environment.
+      for (const env of [{ EPHEMERAL_SERVERS_PROCFS: '' }, { EPHEMERAL_SERVERS_PROCFS: '0' }]) {
+        const { name, result } = await startServersIn({ hideProc: true, env });
+        expect(result).toEqual({
+          error: {
+            name: 'ProcessTableError',
+            code: 'ES_PROCESS_TABLE',
+            reasons: [
+              expect.stringMatching(
+                env.EPHEMERAL_SERVERS_PROCFS === '0'
+                  ? /^procfs: EPHEMERAL_SERVERS_PROCFS=0$/
+                  : /^procfs: \/proc\/self\/stat cannot be read \(ENOENT\)$/,
+              ),
+              expect.stringMatching(/^posix: `ps -o pid=,ppid= -p \d+` exited with \d+: .*proc/),
+            ],
+            message: expect.stringContaining('What to do: mount /proc'),
+          },
+        });
+        await expectNothingLeft(name);
+      }
+    },
+  );
 
   it('with /proc there and EPHEMERAL_SERVERS_PROCFS=0 but no `ps` on PATH: the same typed error', async () => {
-    const { name, result } = await startServersIn({ hideProc: false, env: { EPHEMERAL_SERVERS_PROCFS: '0', PATH: dir } });
-    expect(result).toMatchObject({ error: { code: 'ES_PROCESS_TABLE', reasons: ['procfs: EPHEMERAL_SERVERS_PROCFS=0', 'posix: `ps` is not on PATH'] } });
+    const { name, result } = await startServersIn({
+      hideProc: false,
+      env: { EPHEMERAL_SERVERS_PROCFS: '0', PATH: dir },
+    });
+    expect(result).toMatchObject({
+      error: {
+        code: 'ES_PROCESS_TABLE',
+        reasons: ['procfs: EPHEMERAL_SERVERS_PROCFS=0', 'posix: `ps` is not on PATH'],
+      },
+    });
     await expectNothingLeft(name);
   });
 

@@ -17,7 +17,6 @@ afterEach(async () => {
   await closeListeners();
 });
 
-
 describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: PlatformBackend) => {
   it('reads a process: pid, parent, group and a start time of its own kind that does not change', async () => {
     const self = backend.readProcess(process.pid);
@@ -28,7 +27,9 @@ describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: Plat
     // Detached: it leads its own group.
     expect(child).toMatchObject({ pid: sleeper.pid, ppid: process.pid, pgid: sleeper.pid, zombie: false });
     expect(backend.readProcess(sleeper.pid)?.startTime).toBe(child!.startTime);
-    expect(Number(child!.startTime!.replace('ps:', ''))).toBeGreaterThanOrEqual(Number(self!.startTime!.replace('ps:', '')));
+    expect(Number(child!.startTime!.replace('ps:', ''))).toBeGreaterThanOrEqual(
+      Number(self!.startTime!.replace('ps:', '')),
+    );
   });
 
   it('answers undefined for a pid no process has, and reads many pids in one pass', async () => {
@@ -59,9 +60,15 @@ describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: Plat
     // The marker as an argument, not in the environment: not a match.
     const inArgv = await startSleeper({}, [`ES_PLATFORM_TEST=${runId}`, 'ES_PLATFORM_KEY=api@0']);
     const sorted = (pids: number[]): number[] => [...pids].sort((x, y) => x - y);
-    expect(sorted(backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: runId } }))).toEqual(sorted([marked.pid, otherKey.pid]));
-    expect(backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: runId, ES_PLATFORM_KEY: 'api@0' } })).toEqual([marked.pid]);
-    expect(backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: runId }, pids: [otherKey.pid, inArgv.pid] })).toEqual([otherKey.pid]);
+    expect(sorted(backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: runId } }))).toEqual(
+      sorted([marked.pid, otherKey.pid]),
+    );
+    expect(
+      backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: runId, ES_PLATFORM_KEY: 'api@0' } }),
+    ).toEqual([marked.pid]);
+    expect(
+      backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: runId }, pids: [otherKey.pid, inArgv.pid] }),
+    ).toEqual([otherKey.pid]);
     expect(backend.findProcessesWithEnvironment({ env: { ES_PLATFORM_TEST: randomUUID() } })).toEqual([]);
   });
 
@@ -73,7 +80,10 @@ describe.each([procfsBackend, posixBackend])('the $kind backend', (backend: Plat
   it('names the holder of a listening port (this process first), lists listening ports, and answers undefined for a free port', async () => {
     for (const host of ['127.0.0.1', '::']) {
       const port = await listenOn(host);
-      expect(await backend.findPortHolder(port)).toMatchObject({ pid: process.pid, command: expect.stringContaining(process.execPath) });
+      expect(await backend.findPortHolder(port)).toMatchObject({
+        pid: process.pid,
+        command: expect.stringContaining(process.execPath),
+      });
       expect((await backend.listListeningPorts())?.has(port)).toBe(true);
     }
     const freed = await listenOn('127.0.0.1');

@@ -14,7 +14,11 @@ describe('native Windows', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(PlatformUnsupportedError);
-    expect(error).toMatchObject({ code: 'ES_PLATFORM_UNSUPPORTED', platform: 'win32', name: 'PlatformUnsupportedError' });
+    expect(error).toMatchObject({
+      code: 'ES_PLATFORM_UNSUPPORTED',
+      platform: 'win32',
+      name: 'PlatformUnsupportedError',
+    });
     expect((error as Error).message).toContain('does not run on native Windows');
     expect((error as Error).message).toMatch(/What to do: run the tests under WSL 2/);
   });
@@ -27,7 +31,8 @@ describe('native Windows', () => {
 
 describe('EPHEMERAL_SERVERS_PROCFS', () => {
   it('takes 0, 1, empty or unset; anything else is a ConfigError naming the variable, the value and the accepted values', () => {
-    for (const setting of [undefined, '', '1']) expect(selectBackend(setting, 'linux').kind).toMatch(/^(procfs|posix)$/);
+    for (const setting of [undefined, '', '1'])
+      expect(selectBackend(setting, 'linux').kind).toMatch(/^(procfs|posix)$/);
     expect(selectBackend('0', 'linux').kind).toBe('posix');
     let error: unknown;
     try {
@@ -37,6 +42,8 @@ describe('EPHEMERAL_SERVERS_PROCFS', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ code: 'ES_CONFIG_INVALID', issues: [{ path: 'EPHEMERAL_SERVERS_PROCFS' }] });
-    expect((error as Error).message).toContain('environment variable EPHEMERAL_SERVERS_PROCFS is "yes": accepted values are 0 (use ps, lsof and sysctl), 1 (use /proc when it works), or empty or unset');
+    expect((error as Error).message).toContain(
+      'environment variable EPHEMERAL_SERVERS_PROCFS is "yes": accepted values are 0 (use ps, lsof and sysctl), 1 (use /proc when it works), or empty or unset',
+    );
   });
 });

@@ -19,7 +19,11 @@ export interface Started {
 /** Spawns `argv` detached, in its own process group, with `env` added to this environment. */
 export async function start(argv: readonly string[], env: Record<string, string> = {}): Promise<Started> {
   const [file, ...args] = argv;
-  const child = spawn(file!, args, { detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(file!, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   await once(child, 'spawn');
   groups.add(child.pid!);
   child.unref();

@@ -32,7 +32,9 @@ describe('http probe', () => {
       startTimeoutMs: 10_000,
     });
     expect(result.attempts).toBe(1);
-    expect(seen.map((r) => [r.method, r.url, r.headers.host])).toEqual([['GET', '/health?deep=1', `127.0.0.1:${port}`]]);
+    expect(seen.map((r) => [r.method, r.url, r.headers.host])).toEqual([
+      ['GET', '/health?deep=1', `127.0.0.1:${port}`],
+    ]);
   });
 
   it('waits through 503 until the server answers 200', async () => {
@@ -62,10 +64,14 @@ describe('http probe', () => {
       }),
     );
     const target = () => targetOf('127.0.0.1', port);
-    await expect(waitForReady({ server: 'api', probes: [httpProbe('/', [401, 403])], target, startTimeoutMs: 10_000 })).resolves.toMatchObject({
+    await expect(
+      waitForReady({ server: 'api', probes: [httpProbe('/', [401, 403])], target, startTimeoutMs: 10_000 }),
+    ).resolves.toMatchObject({
       attempts: 1,
     });
-    const error = await waitForReady({ server: 'api', probes: [httpProbe('/')], target, startTimeoutMs: 500 }).catch((e: unknown) => e);
+    const error = await waitForReady({ server: 'api', probes: [httpProbe('/')], target, startTimeoutMs: 500 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ReadinessTimeoutError);
     expect(error).toMatchObject({
       probe: `http GET http://127.0.0.1:${port}/ (200-399)`,
@@ -82,7 +88,13 @@ describe('http probe', () => {
     );
     // Passing at all shows it: the body never ends, so only the status can decide.
     await expect(
-      waitForReady({ server: 'sse', probes: [httpProbe('/events')], target: () => targetOf('127.0.0.1', port), startTimeoutMs: 10_000, attemptTimeoutMs: 100 }),
+      waitForReady({
+        server: 'sse',
+        probes: [httpProbe('/events')],
+        target: () => targetOf('127.0.0.1', port),
+        startTimeoutMs: 10_000,
+        attemptTimeoutMs: 100,
+      }),
     ).resolves.toMatchObject({ attempts: expect.any(Number) });
   });
 
@@ -92,14 +104,23 @@ describe('http probe', () => {
       '::1',
     );
     await expect(
-      waitForReady({ server: 'api', probes: [httpProbe('/')], target: () => targetOf('localhost', port), startTimeoutMs: 10_000 }),
+      waitForReady({
+        server: 'api',
+        probes: [httpProbe('/')],
+        target: () => targetOf('localhost', port),
+        startTimeoutMs: 10_000,
+      }),
     ).resolves.toMatchObject({ attempts: 1 });
   });
 
   it('describes itself with the URL and the accepted statuses', async () => {
     const probe = new HttpProbe(httpProbe('health', [200, 201, 202, 204, 301]));
-    expect(probe.describe(targetOf('127.0.0.1', 41234))).toBe('http GET http://127.0.0.1:41234/health (200-202, 204, 301)');
-    expect(probe.describe(targetOf('::1', 41234, 'https'))).toBe('http GET https://[::1]:41234/health (200-202, 204, 301)');
+    expect(probe.describe(targetOf('127.0.0.1', 41234))).toBe(
+      'http GET http://127.0.0.1:41234/health (200-202, 204, 301)',
+    );
+    expect(probe.describe(targetOf('::1', 41234, 'https'))).toBe(
+      'http GET https://[::1]:41234/health (200-202, 204, 301)',
+    );
     expect(probe.describe(undefined)).toBe('http GET /health (200-202, 204, 301)');
     const port = await freePort();
     const outcome = await probe.check({
@@ -122,12 +143,29 @@ describe('http probe', () => {
       dir = mkdtempSync(join(tmpdir(), 'es-readiness-tls-'));
       execFileSync(
         'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-days',
+          '1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
         { stdio: 'ignore' },
       );
-      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_request, response) => {
-        response.end('secure');
-      });
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_request, response) => {
+          response.end('secure');
+        },
+      );
       server.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       port = (server.address() as { port: number }).port;
@@ -152,8 +190,13 @@ describe('http probe', () => {
         signal: new AbortController().signal,
         waitSignal: new AbortController().signal,
       });
-      expect(outcome).toEqual({ ok: false, reason: expect.stringMatching(/certificate.*set `insecure: true` on the http probe/) });
-      const error = await waitForReady({ server: 'tls', probes: [httpProbe('/')], target, startTimeoutMs: 500 }).catch((e: unknown) => e);
+      expect(outcome).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/certificate.*set `insecure: true` on the http probe/),
+      });
+      const error = await waitForReady({ server: 'tls', probes: [httpProbe('/')], target, startTimeoutMs: 500 }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ReadinessTimeoutError);
       const { lastError, url } = error as ReadinessTimeoutError;
       expect(url).toBe(`https://localhost:${port}`);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LogProbe, createProbe, type OutputSource } from '../../src/readiness/index.js';
 
-const attempt = { server: 'web', target: undefined, signal: new AbortController().signal, waitSignal: new AbortController().signal };
+const attempt = {
+  server: 'web',
+  target: undefined,
+  signal: new AbortController().signal,
+  waitSignal: new AbortController().signal,
+};
 
 describe('log probe', () => {
   it('captures the announced port and host from a line', async () => {
@@ -18,7 +23,10 @@ describe('log probe', () => {
   it('keeps its scan position: each line is matched once', async () => {
     const output = { lines: ['compiling', 'compiled'] };
     const probe = new LogProbe(/^ready in (?<port>\d+)$/, output);
-    await expect(probe.check(attempt)).resolves.toEqual({ ok: false, reason: 'no line of output matched /^ready in (?<port>\\d+)$/ (2 line(s) read)' });
+    await expect(probe.check(attempt)).resolves.toEqual({
+      ok: false,
+      reason: 'no line of output matched /^ready in (?<port>\\d+)$/ (2 line(s) read)',
+    });
     output.lines.push('ready in 8080');
     await expect(probe.check(attempt)).resolves.toEqual({ ok: true, captured: { port: 8080 } });
   });
@@ -63,7 +71,9 @@ describe('log probe', () => {
   });
 
   it('is created by createProbe, which needs the output', () => {
-    expect(createProbe({ type: 'log', pattern: /ready/ }, { output: { lines: [] } }).describe(undefined)).toBe('log /ready/');
+    expect(createProbe({ type: 'log', pattern: /ready/ }, { output: { lines: [] } }).describe(undefined)).toBe(
+      'log /ready/',
+    );
     expect(() => createProbe({ type: 'log', pattern: /ready/ })).toThrow(TypeError);
     expect(() => createProbe({ type: 'log', pattern: /ready/ })).toThrow(/`output`/);
   });

@@ -21,29 +21,46 @@ describe('tcp probe', () => {
   it('connects to 127.0.0.1', async () => {
     const { server, accepted } = countingServer();
     const port = await listen(server, '127.0.0.1');
-    await expect(waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('127.0.0.1', port), startTimeoutMs: 10_000 })).resolves.toMatchObject({
+    await expect(
+      waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('127.0.0.1', port), startTimeoutMs: 10_000 }),
+    ).resolves.toMatchObject({
       attempts: 1,
     });
     await expect.poll(() => accepted.count).toBe(1);
   });
 
   it.skipIf(!ipv6)('connects to ::1', async () => {
-    const port = await listen(createServer((socket) => socket.destroy()), '::1');
-    await expect(waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('::1', port), startTimeoutMs: 10_000 })).resolves.toMatchObject({
+    const port = await listen(
+      createServer((socket) => socket.destroy()),
+      '::1',
+    );
+    await expect(
+      waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('::1', port), startTimeoutMs: 10_000 }),
+    ).resolves.toMatchObject({
       attempts: 1,
     });
   });
 
   it.skipIf(!ipv6)('for localhost, connects when the server listens on ::1 only', async () => {
-    const port = await listen(createServer((socket) => socket.destroy()), '::1');
-    await expect(waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('localhost', port), startTimeoutMs: 10_000 })).resolves.toMatchObject({
+    const port = await listen(
+      createServer((socket) => socket.destroy()),
+      '::1',
+    );
+    await expect(
+      waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('localhost', port), startTimeoutMs: 10_000 }),
+    ).resolves.toMatchObject({
       attempts: 1,
     });
   });
 
   it('for localhost, connects when the server listens on 127.0.0.1 only', async () => {
-    const port = await listen(createServer((socket) => socket.destroy()), '127.0.0.1');
-    await expect(waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('localhost', port), startTimeoutMs: 10_000 })).resolves.toMatchObject({
+    const port = await listen(
+      createServer((socket) => socket.destroy()),
+      '127.0.0.1',
+    );
+    await expect(
+      waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('localhost', port), startTimeoutMs: 10_000 }),
+    ).resolves.toMatchObject({
       attempts: 1,
     });
   });
@@ -54,7 +71,12 @@ describe('tcp probe', () => {
     defer(() => closeServer(server));
     const late = setTimeout(() => server.listen(port, '127.0.0.1'), 100);
     defer(() => clearTimeout(late));
-    const result = await waitForReady({ server: 'db', probes: [tcp], target: () => targetOf('127.0.0.1', port), startTimeoutMs: 10_000 });
+    const result = await waitForReady({
+      server: 'db',
+      probes: [tcp],
+      target: () => targetOf('127.0.0.1', port),
+      startTimeoutMs: 10_000,
+    });
     expect(server.listening).toBe(true);
     expect(result.attempts).toBeGreaterThan(1);
   });

@@ -15,7 +15,9 @@ const custom = (check: (context: ProbeContext) => unknown, description = 'custom
 
 describe('waitForReady', () => {
   it('is ready at once without probes', async () => {
-    await expect(waitForReady({ server: 'app', probes: [], target: () => undefined, startTimeoutMs: 1000 })).resolves.toEqual({
+    await expect(
+      waitForReady({ server: 'app', probes: [], target: () => undefined, startTimeoutMs: 1000 }),
+    ).resolves.toEqual({
       elapsedMs: 0,
       attempts: 0,
     });
@@ -79,7 +81,9 @@ describe('waitForReady', () => {
       exit: { code: 3, signal: null },
       logPath: '/tmp/api.log',
     });
-    expect((error as ServerExitedError).outputTail).toEqual(expect.arrayContaining(['starting up', 'fatal: DATABASE_URL is not set']));
+    expect((error as ServerExitedError).outputTail).toEqual(
+      expect.arrayContaining(['starting up', 'fatal: DATABASE_URL is not set']),
+    );
     expect((error as Error).message).toContain('exit code 3');
   });
 
@@ -149,7 +153,13 @@ describe('waitForReady', () => {
         if (requests > 1) response.end();
       }),
     );
-    const result = await waitForReady({ server: 'slow', probes: [http('/')], target: () => targetOf('127.0.0.1', port), startTimeoutMs: 10_000, attemptTimeoutMs: 50 });
+    const result = await waitForReady({
+      server: 'slow',
+      probes: [http('/')],
+      target: () => targetOf('127.0.0.1', port),
+      startTimeoutMs: 10_000,
+      attemptTimeoutMs: 50,
+    });
     expect(result.attempts).toBeGreaterThanOrEqual(2);
     expect(requests).toBe(result.attempts);
   });
@@ -158,7 +168,13 @@ describe('waitForReady', () => {
     const port = await freePort();
     const controller = new AbortController();
     const reason = new Error('run interrupted');
-    const options = { server: 'api', probes: [tcp], target: () => targetOf('127.0.0.1', port), startTimeoutMs: 30_000, signal: controller.signal };
+    const options = {
+      server: 'api',
+      probes: [tcp],
+      target: () => targetOf('127.0.0.1', port),
+      startTimeoutMs: 30_000,
+      signal: controller.signal,
+    };
     const waiting = waitForReady(options);
     setTimeout(() => controller.abort(reason), 20);
     await expect(waiting).rejects.toBe(reason);
@@ -214,12 +230,26 @@ describe('waitForReady', () => {
 
   it('checks its options', async () => {
     const base = { server: 'api', probes: [tcp], target: () => undefined };
-    await expect(waitForReady({ ...base, startTimeoutMs: 0 })).rejects.toThrow(/`startTimeoutMs` must be a positive number of milliseconds, received 0/);
-    await expect(waitForReady({ ...base, startTimeoutMs: 1000, attemptTimeoutMs: Number.NaN })).rejects.toThrow(RangeError);
-    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { factor: 0.5 } })).rejects.toThrow(/`backoff.factor`/);
-    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { initialMs: 50, maxMs: 20 } })).rejects.toThrow(/`backoff.maxMs`/);
-    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { fastMaxMs: 100 } })).rejects.toThrow(/`backoff.fastMaxMs`/);
-    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { fastForMs: -1 } })).rejects.toThrow(/`backoff.fastForMs`/);
-    await expect(waitForReady({ ...base, probes: [{ type: 'log', pattern: /x/ }], startTimeoutMs: 1000 })).rejects.toThrow(TypeError);
+    await expect(waitForReady({ ...base, startTimeoutMs: 0 })).rejects.toThrow(
+      /`startTimeoutMs` must be a positive number of milliseconds, received 0/,
+    );
+    await expect(waitForReady({ ...base, startTimeoutMs: 1000, attemptTimeoutMs: Number.NaN })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { factor: 0.5 } })).rejects.toThrow(
+      /`backoff.factor`/,
+    );
+    await expect(
+      waitForReady({ ...base, startTimeoutMs: 1000, backoff: { initialMs: 50, maxMs: 20 } }),
+    ).rejects.toThrow(/`backoff.maxMs`/);
+    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { fastMaxMs: 100 } })).rejects.toThrow(
+      /`backoff.fastMaxMs`/,
+    );
+    await expect(waitForReady({ ...base, startTimeoutMs: 1000, backoff: { fastForMs: -1 } })).rejects.toThrow(
+      /`backoff.fastForMs`/,
+    );
+    await expect(
+      waitForReady({ ...base, probes: [{ type: 'log', pattern: /x/ }], startTimeoutMs: 1000 }),
+    ).rejects.toThrow(TypeError);
   });
 });

@@ -6,12 +6,20 @@ import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_BACKOFF, Wait } from '../../src/rea
 describe('Wait', () => {
   it('builds the plain spec objects of the config', () => {
     expect(Wait.forHttp()).toEqual({ type: 'http', path: '/' });
-    expect(Wait.forHttp('/health', { statuses: [204], insecure: true })).toEqual({ type: 'http', path: '/health', statuses: [204], insecure: true });
+    expect(Wait.forHttp('/health', { statuses: [204], insecure: true })).toEqual({
+      type: 'http',
+      path: '/health',
+      statuses: [204],
+      insecure: true,
+    });
     expect(Wait.forTcp()).toEqual({ type: 'tcp' });
     expect(Wait.forLogMessage(/port (?<port>\d+)/)).toEqual({ type: 'log', pattern: /port (?<port>\d+)/ });
     const check = () => true;
     expect(Wait.forCustom(check, 'db ping')).toEqual({ type: 'custom', check, description: 'db ping' });
-    expect(Wait.forAll(Wait.forTcp(), Wait.forHttp('/ready'))).toEqual([{ type: 'tcp' }, { type: 'http', path: '/ready' }]);
+    expect(Wait.forAll(Wait.forTcp(), Wait.forHttp('/ready'))).toEqual([
+      { type: 'tcp' },
+      { type: 'http', path: '/ready' },
+    ]);
   });
 
   it('matches a string log message literally', () => {

@@ -47,10 +47,13 @@ export async function startRecipe(recipe: string, config: ServersConfig): Promis
   const servers: Record<string, StartedServer> = {};
   for (const name of Object.keys(config)) {
     const entry = state.servers[`${name}@0`];
-    if (entry === undefined) throw new Error(`recipe ${recipe}: no state entry for ${name}@0 in ${owner.run.stateFile}`);
+    if (entry === undefined)
+      throw new Error(`recipe ${recipe}: no state entry for ${name}@0 in ${owner.run.stateFile}`);
     servers[name] = { entry, tmpDir: entry.tmpDir };
     const ms = owner.readyMs[name] ?? Number.NaN;
-    console.log(`recipe ${recipe}: ${name} ready in ${ms.toFixed(1)} ms (readyMs), pid ${entry.pid}, ${entry.endpoint.url}; load average ${loadavg()[0]!.toFixed(2)} on ${String(availableParallelism())} cores`);
+    console.log(
+      `recipe ${recipe}: ${name} ready in ${ms.toFixed(1)} ms (readyMs), pid ${entry.pid}, ${entry.endpoint.url}; load average ${loadavg()[0]!.toFixed(2)} on ${String(availableParallelism())} cores`,
+    );
   }
   return { owner, servers };
 }
@@ -69,9 +72,15 @@ export async function tearDownAndExpectNothingLeft({ owner, servers }: RecipeRun
   const { runId, runDir } = owner.run;
   for (const [name, { entry, tmpDir }] of Object.entries(servers)) {
     expect(isLive(entry.pid), `${name}: server pid ${entry.pid} still live`).toBe(false);
-    expect((descendants.get(name) ?? []).filter(isLive), `${name}: descendants of pid ${entry.pid} still live`).toEqual([]);
-    if (entry.pgid !== undefined) expect(processesInGroup(entry.pgid), `${name}: processes left in group ${entry.pgid}`).toEqual([]);
-    expect(await acceptsConnections(entry.endpoint.host, entry.endpoint.port), `${name}: ${entry.endpoint.host}:${entry.endpoint.port} still accepts connections`).toBe(false);
+    expect((descendants.get(name) ?? []).filter(isLive), `${name}: descendants of pid ${entry.pid} still live`).toEqual(
+      [],
+    );
+    if (entry.pgid !== undefined)
+      expect(processesInGroup(entry.pgid), `${name}: processes left in group ${entry.pgid}`).toEqual([]);
+    expect(
+      await acceptsConnections(entry.endpoint.host, entry.endpoint.port),
+      `${name}: ${entry.endpoint.host}:${entry.endpoint.port} still accepts connections`,
+    ).toBe(false);
     if (tmpDir !== undefined) expect(existsSync(tmpDir), `${name}: scratch directory ${tmpDir} left`).toBe(false);
   }
   expect(processesWithMarker(runId), `processes carrying EPHEMERAL_SERVERS_RUN_ID=${runId}`).toEqual([]);

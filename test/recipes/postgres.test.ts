@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { defineServers, type ProbeContext } from '../../src/index.js';
-import { descendantsOf, processesInGroup, startRecipe, tearDownAndExpectNothingLeft, tearDownLeftoverRuns } from './helpers.js';
+import {
+  descendantsOf,
+  processesInGroup,
+  startRecipe,
+  tearDownAndExpectNothingLeft,
+  tearDownLeftoverRuns,
+} from './helpers.js';
 
 afterEach(tearDownLeftoverRuns);
 
@@ -62,16 +68,25 @@ const servers = defineServers({
     // PostgreSQL refuses to run as root; Debian's package creates the `postgres` user.
     user: process.getuid?.() === 0 ? 'postgres' : undefined,
     cwd: '{tmpDir}',
-    setup: [[bin('initdb'), '-D', '{tmpDir}/data', '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']],
+    setup: [
+      [bin('initdb'), '-D', '{tmpDir}/data', '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    ],
     command: [
       bin('postgres'),
-      '-D', '{tmpDir}/data',
-      '-p', '{port}',
-      '-k', '{tmpDir}', // the Unix socket too goes in the scratch directory, not /var/run/postgresql
-      '-c', 'listen_addresses={host}',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-D',
+      '{tmpDir}/data',
+      '-p',
+      '{port}',
+      '-k',
+      '{tmpDir}', // the Unix socket too goes in the scratch directory, not /var/run/postgresql
+      '-c',
+      'listen_addresses={host}',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     url: 'postgresql://postgres@{host}:{port}/postgres',
     readiness: { type: 'custom', check: acceptsQueries, description: 'pg SELECT 1' },

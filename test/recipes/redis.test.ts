@@ -14,11 +14,16 @@ const servers = defineServers({
   redis: {
     command: [
       'redis-server',
-      '--port', '{port}',
-      '--bind', '{host}',
-      '--save', '', // no RDB snapshots
-      '--appendonly', 'no',
-      '--dir', '{tmpDir}', // whatever it writes anyway goes in the scratch directory
+      '--port',
+      '{port}',
+      '--bind',
+      '{host}',
+      '--save',
+      '', // no RDB snapshots
+      '--appendonly',
+      'no',
+      '--dir',
+      '{tmpDir}', // whatever it writes anyway goes in the scratch directory
     ],
     url: 'redis://{host}:{port}/0',
     // readiness: the default `tcp`; Redis accepts commands once it listens.

@@ -14,7 +14,17 @@ const appDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 const servers = defineServers({
   api: {
-    command: ['uvicorn', 'asgi_app:app', '--host', '{host}', '--port', '{port}', '--app-dir', appDir, '--no-access-log'],
+    command: [
+      'uvicorn',
+      'asgi_app:app',
+      '--host',
+      '{host}',
+      '--port',
+      '{port}',
+      '--app-dir',
+      appDir,
+      '--no-access-log',
+    ],
     cwd: '{tmpDir}', // what the app writes in its working directory is gone after the run
     env: { PYTHONDONTWRITEBYTECODE: '1' }, // no __pycache__ left in test/fixtures
     readiness: { type: 'http', path: '/health' },

@@ -32,9 +32,21 @@ const viteLocksProjects = viteMajor > 8 || (viteMajor === 8 && viteMinor >= 4);
 const projectDir = fileURLToPath(new URL('../fixtures/vite-app/', import.meta.url));
 
 /** The recipe: Vite's dev server on the allocated port and host, ready when `/` answers. */
-function viteDevServer({ bypassLock = viteLocksProjects, port = '{port}' }: { bypassLock?: boolean; port?: string } = {}): CommandServerSpec {
+function viteDevServer({
+  bypassLock = viteLocksProjects,
+  port = '{port}',
+}: { bypassLock?: boolean; port?: string } = {}): CommandServerSpec {
   return {
-    command: [process.execPath, viteBin, '--strictPort', '--host', '{host}', '--port', port, ...(bypassLock ? ['--bypass-lock'] : [])],
+    command: [
+      process.execPath,
+      viteBin,
+      '--strictPort',
+      '--host',
+      '{host}',
+      '--port',
+      port,
+      ...(bypassLock ? ['--bypass-lock'] : []),
+    ],
     cwd: projectDir,
     readiness: 'http',
   };
@@ -58,17 +70,24 @@ it(`serves the project through Vite ${viteVersion}'s dev server on the allocated
 });
 
 it('runs a second dev server of the same project beside the first (a worker-scoped webServer, a second run)', async () => {
-  const run = await startRecipe('vite (two of one project)', defineServers({ first: viteDevServer(), second: { ...viteDevServer(), dependsOn: ['first'] } }));
+  const run = await startRecipe(
+    'vite (two of one project)',
+    defineServers({ first: viteDevServer(), second: { ...viteDevServer(), dependsOn: ['first'] } }),
+  );
   const { first, second } = run.owner.endpoints;
   expect(first!.port).not.toBe(second!.port);
-  for (const url of [first!.url, second!.url]) expect(await (await fetch(`${url}/`)).text()).toContain('hello from vite');
+  for (const url of [first!.url, second!.url])
+    expect(await (await fetch(`${url}/`)).text()).toContain('hello from vite');
 
   await tearDownAndExpectNothingLeft(run);
 });
 
 it(`Vite ${viteVersion}: ${viteLocksProjects ? 'without --bypass-lock, a second dev server of the project exits' : 'rejects --bypass-lock as an unknown option'}`, async () => {
   const config = viteLocksProjects
-    ? defineServers({ first: viteDevServer({ bypassLock: false }), second: { ...viteDevServer({ bypassLock: false }), dependsOn: ['first'] } })
+    ? defineServers({
+        first: viteDevServer({ bypassLock: false }),
+        second: { ...viteDevServer({ bypassLock: false }), dependsOn: ['first'] },
+      })
     : defineServers({ web: viteDevServer({ bypassLock: true }) });
   const error: unknown = await startRun({ config, exportEnv: false, sweep: false }).then(
     async (owner) => {

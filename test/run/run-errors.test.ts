@@ -32,7 +32,9 @@ describe('errors of a run', () => {
     await owned.end();
     expect(existsSync(owned.run.runDir)).toBe(false);
     const startedAt = performance.now();
-    const error = await owned.client.request('record', { key: 'api@0', entry: makeStateEntry('api') }).catch((caught: unknown) => caught);
+    const error = await owned.client
+      .request('record', { key: 'api@0', entry: makeStateEntry('api') })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SupervisorUnreachableError);
     expect(error).toMatchObject({ code: 'ES_SUPERVISOR_UNREACHABLE', runDir: owned.run.runDir });
     expect((error as Error).message).toMatch(/the run directory is gone/);

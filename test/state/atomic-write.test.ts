@@ -73,7 +73,9 @@ describe('writeFileAtomicSync', () => {
 
   it('fails with ENOENT when the directory does not exist, creating nothing', async () => {
     const dir = await makeTempDir();
-    expect(() => writeFileAtomicSync(join(dir, 'missing', 'state.json'), 'x')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => writeFileAtomicSync(join(dir, 'missing', 'state.json'), 'x')).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 

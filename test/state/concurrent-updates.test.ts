@@ -72,7 +72,9 @@ it(`${PROCESSES} processes × ${UPDATES_PER_PROCESS} concurrent updates through 
   const fileOrder = Object.keys((JSON.parse(text) as { servers: Record<string, unknown> }).servers);
   const outOfOrder = writers.flatMap((_, index) => {
     const prefix = `w${index}-seq-`;
-    const applied = fileOrder.filter((key) => key.startsWith(prefix)).map((key) => Number(key.slice(prefix.length, -'@1'.length)));
+    const applied = fileOrder
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => Number(key.slice(prefix.length, -'@1'.length)));
     return applied.every((n, position) => n === position) ? [] : [`w${index}: ${applied.join(',')}`];
   });
 

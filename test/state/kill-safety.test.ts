@@ -94,10 +94,13 @@ it(`no torn read and no lost update while writers are SIGKILLed ${KILLS} times`,
   await writeFile(stopFile, '');
   const steadyResults = await Promise.all(steady.map((writer) => writer.exited));
   const readerResults = await Promise.all(readers.map((reader) => reader.exited));
-  for (const result of [...steadyResults, ...readerResults]) expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
+  for (const result of [...steadyResults, ...readerResults])
+    expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
 
   const writerSummaries = steadyResults.map((result) => lastJsonLine<WriterSummary>(result.stdout));
-  const readerSummaries = readerResults.map((result) => lastJsonLine<{ reads: number; failures: number; firstFailures: string[] }>(result.stdout));
+  const readerSummaries = readerResults.map((result) =>
+    lastJsonLine<{ reads: number; failures: number; firstFailures: string[] }>(result.stdout),
+  );
   const journaled = (await Promise.all(journals.map((name) => readFile(join(work, name), 'utf8').catch(() => ''))))
     .flatMap((text) => text.split('\n'))
     .filter(Boolean);

@@ -77,7 +77,11 @@ describe('readState, readStateSync, listEntries', () => {
     const db = makeStateEntry('db', 2, 41_001);
     const file = await newStateFile(db, api3, api);
     const state = await readBoth(file);
-    expect(state).toMatchObject({ version: STATE_VERSION, runId: 'run-1', owner: { pid: process.pid, startTime: '12345' } });
+    expect(state).toMatchObject({
+      version: STATE_VERSION,
+      runId: 'run-1',
+      owner: { pid: process.pid, startTime: '12345' },
+    });
     expect(new Date(state.createdAt).toISOString()).toBe(state.createdAt);
     expect(state.servers).toEqual({ 'api@0': api, 'api@3': api3, 'db@2': db });
     expect(listEntries(state).map((entry) => stateKey(entry.name, entry.slot))).toEqual(['api@0', 'api@3', 'db@2']);
@@ -122,7 +126,11 @@ describe('readState errors', () => {
     const state = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(
       file,
-      JSON.stringify({ ...state, runId: 7, servers: { 'api@0': { ...makeStateEntry('api'), pid: 'x', surprise: true } } }),
+      JSON.stringify({
+        ...state,
+        runId: 7,
+        servers: { 'api@0': { ...makeStateEntry('api'), pid: 'x', surprise: true } },
+      }),
     );
     const error = await expectStateError(file, 'corrupt');
     expect(error.message).toMatch(/does not match the schema/);
@@ -178,7 +186,11 @@ describe('getEndpoint', () => {
   });
 
   it('prefers the run-scoped instance, else the current worker slot', async () => {
-    const stateFile = await newStateFile(makeStateEntry('api', 0, 41_000), makeStateEntry('api', 3, 41_003), makeStateEntry('db', 3, 41_013));
+    const stateFile = await newStateFile(
+      makeStateEntry('api', 0, 41_000),
+      makeStateEntry('api', 3, 41_003),
+      makeStateEntry('db', 3, 41_013),
+    );
     vi.stubEnv('VITEST_POOL_ID', '3');
     expect(getEndpoint('api', { stateFile })).toMatchObject({ slot: 0, port: 41_000 });
     expect(getEndpoint('db', { stateFile })).toMatchObject({ slot: 3, port: 41_013 });
@@ -192,7 +204,11 @@ describe('getEndpoint', () => {
   it('throws ServerNotFoundError listing the known instances', async () => {
     const stateFile = await newStateFile(makeStateEntry('api', 0), makeStateEntry('db', 1));
     vi.stubEnv('VITEST_POOL_ID', '2');
-    for (const [name, slot] of [['web', undefined], ['db', undefined], ['api', 4]] as const) {
+    for (const [name, slot] of [
+      ['web', undefined],
+      ['db', undefined],
+      ['api', 4],
+    ] as const) {
       const error = thrownBy(() => getEndpoint(name, { stateFile, slot }));
       expect(error).toBeInstanceOf(ServerNotFoundError);
       expect(error).toMatchObject({ code: 'ES_SERVER_NOT_FOUND', server: name });
@@ -201,7 +217,11 @@ describe('getEndpoint', () => {
   });
 
   it('throws ServerDeadError with the exit status of a dead entry', async () => {
-    const stateFile = await newStateFile({ ...makeStateEntry('api'), status: 'dead', exit: { code: null, signal: 'SIGKILL' } });
+    const stateFile = await newStateFile({
+      ...makeStateEntry('api'),
+      status: 'dead',
+      exit: { code: null, signal: 'SIGKILL' },
+    });
     const error = thrownBy(() => getEndpoint('api', { stateFile }));
     expect(error).toBeInstanceOf(ServerDeadError);
     expect(error).toMatchObject({ code: 'ES_SERVER_DEAD', exit: { code: null, signal: 'SIGKILL' }, outputTail: [] });
@@ -253,7 +273,13 @@ describe('the supervisor, the one writer of the state file', () => {
       process.umask(previous);
     }
     const { stateFile, runDir, runId } = run.run;
-    expect(await readBoth(stateFile)).toMatchObject({ version: STATE_VERSION, runId, runDir, owner: { pid: process.pid }, servers: {} });
+    expect(await readBoth(stateFile)).toMatchObject({
+      version: STATE_VERSION,
+      runId,
+      runDir,
+      owner: { pid: process.pid },
+      servers: {},
+    });
     expect(await modeOf(stateFile)).toBe(0o600);
     await run.client.request('record', { key: 'api@0', entry: makeStateEntry('api') });
     expect(await modeOf(stateFile)).toBe(0o600);
@@ -305,11 +331,17 @@ describe('the supervisor, the one writer of the state file', () => {
     const otherPid = process.pid + 1;
 
     expect(await client.request('remove', { key: 'api@0', pid: otherPid })).toEqual({ removed: false });
-    expect(await client.request('remove', { key: 'api@0', pid: process.pid, port: 41_001 })).toEqual({ removed: false });
-    expect(await client.request('patch', { key: 'api@0', pid: otherPid, changes: { status: 'dead' } })).toEqual({ applied: false });
+    expect(await client.request('remove', { key: 'api@0', pid: process.pid, port: 41_001 })).toEqual({
+      removed: false,
+    });
+    expect(await client.request('patch', { key: 'api@0', pid: otherPid, changes: { status: 'dead' } })).toEqual({
+      applied: false,
+    });
     expect(readStateSync(run.stateFile).servers).toEqual({ 'api@0': api });
 
-    expect(await client.request('patch', { key: 'api@0', pid: process.pid, changes: { status: 'starting' } })).toEqual({ applied: true });
+    expect(await client.request('patch', { key: 'api@0', pid: process.pid, changes: { status: 'starting' } })).toEqual({
+      applied: true,
+    });
     expect(readStateSync(run.stateFile).servers['api@0']).toEqual({ ...api, status: 'starting' });
     expect(await client.request('remove', { key: 'api@0', pid: process.pid, port: 41_000 })).toEqual({ removed: true });
     expect(readStateSync(run.stateFile).servers).toEqual({});
@@ -336,10 +368,15 @@ describe('the supervisor, the one writer of the state file', () => {
       process.exit(0);
     `;
     const entry = makeInProcessEntry('w', 1);
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, run.stateFile, JSON.stringify(entry)], { stdio: 'inherit' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, run.stateFile, JSON.stringify(entry)],
+      { stdio: 'inherit' },
+    );
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
     const deadline = performance.now() + 5000;
-    while (Object.keys(readStateSync(run.stateFile).servers).length > 0 && performance.now() < deadline) await sleep(10);
+    while (Object.keys(readStateSync(run.stateFile).servers).length > 0 && performance.now() < deadline)
+      await sleep(10);
     expect(readStateSync(run.stateFile).servers).toEqual({});
   });
 
@@ -347,7 +384,11 @@ describe('the supervisor, the one writer of the state file', () => {
     const { run, client } = await startRun();
     const keys = Array.from({ length: 200 }, (_, index) => stateKey(`s${index}`, 1));
     const started = performance.now();
-    await Promise.all(keys.map((key, index) => client.request('record', { key, entry: makeStateEntry(`s${index}`, 1, 41_000 + index) })));
+    await Promise.all(
+      keys.map((key, index) =>
+        client.request('record', { key, entry: makeStateEntry(`s${index}`, 1, 41_000 + index) }),
+      ),
+    );
     console.log(`[state] 200 records in flight from one process: ${Math.round(performance.now() - started)} ms`);
     const state = await readBoth(run.stateFile);
     expect(Object.keys(state.servers).sort()).toEqual([...keys].sort());
@@ -369,7 +410,9 @@ describe('the supervisor, the one writer of the state file', () => {
     await rm(run.stateFile);
     const deleted = await waitForValidState(run.stateFile, 5_000);
     expect(deleted.state).toEqual(expected);
-    console.log(`[state] state file rewritten by the supervisor ${replaced.waitedMs} ms after being replaced, ${deleted.waitedMs} ms after being deleted`);
+    console.log(
+      `[state] state file rewritten by the supervisor ${replaced.waitedMs} ms after being replaced, ${deleted.waitedMs} ms after being deleted`,
+    );
 
     // It listens again after a restore: a process connecting now (its own client) is served.
     const newcomer = new SupervisorClient(runPaths(run.runDir));

@@ -21,7 +21,9 @@ describe('detectWorkerSlot', () => {
   it('rejects values that are not slots, naming the variable', () => {
     expect(() => detectWorkerSlot({ VITEST_POOL_ID: 'abc' })).toThrow(RangeError);
     expect(() => detectWorkerSlot({ VITEST_POOL_ID: 'abc' })).toThrow(/`VITEST_POOL_ID`.*"abc"/);
-    expect(() => detectWorkerSlot({ JEST_WORKER_ID: '0' })).toThrow(/`JEST_WORKER_ID` must be an integer of at least 1/);
+    expect(() => detectWorkerSlot({ JEST_WORKER_ID: '0' })).toThrow(
+      /`JEST_WORKER_ID` must be an integer of at least 1/,
+    );
     expect(() => detectWorkerSlot({ TEST_PARALLEL_INDEX: '-1' })).toThrow(RangeError);
   });
 

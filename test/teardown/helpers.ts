@@ -35,7 +35,15 @@ export class Sandbox {
   }
 
   /** Spawns `node ...args` detached (its own process group, killed by `cleanup()`). */
-  spawnNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; output: () => string } {
+  spawnNode(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    cwd?: string,
+  ): {
+    child: ChildProcess;
+    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    output: () => string;
+  } {
     const spawned = spawnCollected(process.execPath, args, { env, cwd, detached: true });
     this.#groups.add(spawned.pid);
     const exited = spawned.exited.then(({ code, signal }) => ({ code, signal }));
@@ -90,7 +98,11 @@ export function readJsonIfThere<T>(path: string): T | undefined {
  * `performance.now()` taken right before the kill) until the last one was seen gone, and those still
  * live after `timeoutMs`.
  */
-export async function timeUntilGone(pids: readonly number[], sinceMs: number, timeoutMs = 10_000): Promise<{ ms: number; live: number[] }> {
+export async function timeUntilGone(
+  pids: readonly number[],
+  sinceMs: number,
+  timeoutMs = 10_000,
+): Promise<{ ms: number; live: number[] }> {
   for (;;) {
     const live = pids.filter(isLive);
     const ms = performance.now() - sinceMs;

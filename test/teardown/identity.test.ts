@@ -42,7 +42,10 @@ describe(`never signal without identity (${backendKind} backend)`, () => {
     const runDir = await writeRun(
       sandbox.dir,
       await deadProcess(),
-      { 'api@0': commandEntry('api', { pid: unrelated.pid, startTime: otherBackendStartTime() }), 'web@0': withoutStartTime },
+      {
+        'api@0': commandEntry('api', { pid: unrelated.pid, startTime: otherBackendStartTime() }),
+        'web@0': withoutStartTime,
+      },
       await deadProcess(),
     );
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
@@ -51,8 +54,13 @@ describe(`never signal without identity (${backendKind} backend)`, () => {
     const { reason } = result.skipped[0]!;
     expect(reason).toContain(`api@0: pid ${unrelated.pid} is running but cannot be proven to be this server`);
     expect(reason).toMatch(/recorded by the (procfs|posix) backend/);
-    expect(reason).toContain(`web@0: pid ${noStartTime.pid} is running but cannot be proven to be this server (no start time was recorded for it)`);
-    expect(await waitUntilGone([unrelated.pid, noStartTime.pid], NOT_SIGNALLED_MS)).toEqual([unrelated.pid, noStartTime.pid]);
+    expect(reason).toContain(
+      `web@0: pid ${noStartTime.pid} is running but cannot be proven to be this server (no start time was recorded for it)`,
+    );
+    expect(await waitUntilGone([unrelated.pid, noStartTime.pid], NOT_SIGNALLED_MS)).toEqual([
+      unrelated.pid,
+      noStartTime.pid,
+    ]);
     expect(existsSync(runDir)).toBe(true);
   });
 
@@ -60,7 +68,13 @@ describe(`never signal without identity (${backendKind} backend)`, () => {
     const runId = randomUUID();
     const server = await spawnSleeper({ [RUN_MARKER_ENV]: runId, [SERVER_MARKER_ENV]: 'api@0' });
     sandbox.track(server.pid);
-    const runDir = await writeRun(sandbox.dir, await deadProcess(), { 'api@0': commandEntry('api', { pid: server.pid, startTime: otherBackendStartTime() }) }, await deadProcess(), runId);
+    const runDir = await writeRun(
+      sandbox.dir,
+      await deadProcess(),
+      { 'api@0': commandEntry('api', { pid: server.pid, startTime: otherBackendStartTime() }) },
+      await deadProcess(),
+      runId,
+    );
     expect(await sweepStaleRuns({ tmpDir: sandbox.dir })).toEqual({ reaped: [runDir], skipped: [] });
     expect(await waitUntilGone([server.pid], 2000)).toEqual([]);
   });
@@ -69,10 +83,15 @@ describe(`never signal without identity (${backendKind} backend)`, () => {
     const reusedOwner = await spawnSleeper();
     const orphan = await spawnSleeper();
     sandbox.track(reusedOwner.pid, orphan.pid);
-    const runDir = await writeRun(sandbox.dir, { pid: reusedOwner.pid, startTime: reusedStartTime() }, { 'api@0': commandEntry('api', orphan) }, {
-      pid: reusedOwner.pid,
-      startTime: reusedStartTime(),
-    });
+    const runDir = await writeRun(
+      sandbox.dir,
+      { pid: reusedOwner.pid, startTime: reusedStartTime() },
+      { 'api@0': commandEntry('api', orphan) },
+      {
+        pid: reusedOwner.pid,
+        startTime: reusedStartTime(),
+      },
+    );
     expect(await sweepStaleRuns({ tmpDir: sandbox.dir })).toEqual({ reaped: [runDir], skipped: [] });
     expect(await waitUntilGone([orphan.pid], 2000)).toEqual([]);
     expect(isLive(reusedOwner.pid)).toBe(true);
@@ -83,9 +102,18 @@ describe(`never signal without identity (${backendKind} backend)`, () => {
     const maybeOwner = await spawnSleeper();
     const server = await spawnSleeper();
     sandbox.track(maybeOwner.pid, server.pid);
-    const runDir = await writeRun(sandbox.dir, { pid: maybeOwner.pid, startTime: otherBackendStartTime() }, { 'api@0': commandEntry('api', server) });
+    const runDir = await writeRun(
+      sandbox.dir,
+      { pid: maybeOwner.pid, startTime: otherBackendStartTime() },
+      { 'api@0': commandEntry('api', server) },
+    );
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
-    expect(result).toEqual({ reaped: [], skipped: [{ runDir, reason: expect.stringContaining(`its owner pid ${maybeOwner.pid} runs and may still be the owner`) }] });
+    expect(result).toEqual({
+      reaped: [],
+      skipped: [
+        { runDir, reason: expect.stringContaining(`its owner pid ${maybeOwner.pid} runs and may still be the owner`) },
+      ],
+    });
     expect(await waitUntilGone([server.pid], NOT_SIGNALLED_MS)).toEqual([server.pid]);
     expect(existsSync(runDir)).toBe(true);
   });
@@ -94,12 +122,20 @@ describe(`never signal without identity (${backendKind} backend)`, () => {
     owned = await createOwnedRun({ exportEnv: false });
     const unrelated = await spawnSleeper();
     sandbox.track(unrelated.pid);
-    await owned.client.request('record', { key: 'reused@0', entry: commandEntry('reused', { pid: unrelated.pid, startTime: reusedStartTime() }) });
+    await owned.client.request('record', {
+      key: 'reused@0',
+      entry: commandEntry('reused', { pid: unrelated.pid, startTime: reusedStartTime() }),
+    });
     expect(await stopRecordedServers(owned.run.stateFile)).toEqual({ stopped: [], alreadyGone: ['reused@0'] });
-    await owned.client.request('record', { key: 'unsure@0', entry: commandEntry('unsure', { pid: unrelated.pid, startTime: otherBackendStartTime() }) });
+    await owned.client.request('record', {
+      key: 'unsure@0',
+      entry: commandEntry('unsure', { pid: unrelated.pid, startTime: otherBackendStartTime() }),
+    });
     const error = await stopRecordedServers(owned.run.stateFile).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(StopError);
-    expect((error as StopError).message).toContain(`unsure@0: pid ${unrelated.pid} is running but cannot be proven to be this server`);
+    expect((error as StopError).message).toContain(
+      `unsure@0: pid ${unrelated.pid} is running but cannot be proven to be this server`,
+    );
     // Its entry stays: nothing says it is gone.
     expect(Object.keys(readStateSync(owned.run.stateFile).servers)).toEqual(['unsure@0']);
     expect(await waitUntilGone([unrelated.pid], NOT_SIGNALLED_MS)).toEqual([unrelated.pid]);

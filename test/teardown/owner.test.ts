@@ -22,11 +22,19 @@ afterEach(async () => {
 async function startOwner(extraEnv: Record<string, string> = {}) {
   const readyFile = join(sandbox.dir, 'ready.json');
   const orderFile = join(sandbox.dir, 'order.txt');
-  const owner = sandbox.spawnNode([fixture('owner.mjs')], sandbox.env({ READY_FILE: readyFile, ORDER_FILE: orderFile, ...extraEnv }));
-  const ready = await waitFor('the owner to be ready', () => readJsonIfThere<Ready>(readyFile) ?? (owner.child.exitCode !== null ? fail(owner.output()) : undefined));
+  const owner = sandbox.spawnNode(
+    [fixture('owner.mjs')],
+    sandbox.env({ READY_FILE: readyFile, ORDER_FILE: orderFile, ...extraEnv }),
+  );
+  const ready = await waitFor(
+    'the owner to be ready',
+    () => readJsonIfThere<Ready>(readyFile) ?? (owner.child.exitCode !== null ? fail(owner.output()) : undefined),
+  );
   sandbox.track(...ready.pids, ready.supervisorPid);
   // A kill before the supervisor is up would only delay it: measure from a supervisor that is up.
-  await waitFor('the supervisor to be up', () => readLines(join(ready.runDir, 'supervisor.log')).some((line) => line.includes('supervising')));
+  await waitFor('the supervisor to be up', () =>
+    readLines(join(ready.runDir, 'supervisor.log')).some((line) => line.includes('supervising')),
+  );
   expect(ready.pids.filter(isLive)).toEqual(ready.pids);
   return { ...owner, ready, orderFile };
 }
@@ -53,24 +61,31 @@ describe('run owner (a plain Node process)', () => {
     const killedAt = performance.now();
     child.kill('SIGKILL');
     const { ms, live } = await timeUntilGone(ready.pids, killedAt);
-    report(`owner SIGKILL (node, startServers run): last of ${ready.pids.length} processes gone ${ms.toFixed(0)} ms after the kill`);
+    report(
+      `owner SIGKILL (node, startServers run): last of ${ready.pids.length} processes gone ${ms.toFixed(0)} ms after the kill`,
+    );
     expect(live).toEqual([]);
     await waitFor('the run directory to be removed', () => sandbox.runDirs().length === 0, 5000);
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s: ordered teardown (c, b, a), then the process ends by that signal', async (signal) => {
-    const { child, exited, ready, orderFile } = await startOwner();
-    const signalledAt = performance.now();
-    child.kill(signal);
-    expect(await exited).toEqual({ code: null, signal });
-    const exitMs = performance.now() - signalledAt;
-    // The teardown was awaited before the signal was re-raised: nothing is left at exit.
-    expect(ready.pids.filter(isLive)).toEqual([]);
-    report(`owner ${signal} (node): exited by ${signal} ${exitMs.toFixed(0)} ms after it, every process already gone`);
-    expect(readLines(orderFile)).toEqual(['c', 'b', 'a']);
-    expect(sandbox.runDirs()).toEqual([]);
-    await waitFor('the supervisor to exit', () => !isLive(ready.supervisorPid), 5000);
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s: ordered teardown (c, b, a), then the process ends by that signal',
+    async (signal) => {
+      const { child, exited, ready, orderFile } = await startOwner();
+      const signalledAt = performance.now();
+      child.kill(signal);
+      expect(await exited).toEqual({ code: null, signal });
+      const exitMs = performance.now() - signalledAt;
+      // The teardown was awaited before the signal was re-raised: nothing is left at exit.
+      expect(ready.pids.filter(isLive)).toEqual([]);
+      report(
+        `owner ${signal} (node): exited by ${signal} ${exitMs.toFixed(0)} ms after it, every process already gone`,
+      );
+      expect(readLines(orderFile)).toEqual(['c', 'b', 'a']);
+      expect(sandbox.runDirs()).toEqual([]);
+      await waitFor('the supervisor to exit', () => !isLive(ready.supervisorPid), 5000);
+    },
+  );
 
   it('a second SIGINT during a slow teardown kills every process group at once', async () => {
     const { child, exited, ready, orderFile } = await startOwner({ STUBBORN: '1' });

@@ -31,9 +31,17 @@ afterEach(async () => {
  * as JSON lines.
  */
 async function startOwner() {
-  const files = { ready: join(sandbox.dir, 'ready.json'), order: join(sandbox.dir, 'order.txt'), pids: join(sandbox.dir, 'pids.txt') };
+  const files = {
+    ready: join(sandbox.dir, 'ready.json'),
+    order: join(sandbox.dir, 'order.txt'),
+    pids: join(sandbox.dir, 'pids.txt'),
+  };
   const env = sandbox.env({ READY_FILE: files.ready, ORDER_FILE: files.order, PIDS_FILE: files.pids });
-  const child: ChildProcess = spawn(process.execPath, [fixture('supervised-owner.mjs')], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [fixture('supervised-owner.mjs')], {
+    env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const answers: unknown[] = [];
@@ -41,14 +49,25 @@ async function startOwner() {
     if (line.startsWith('{')) answers.push(JSON.parse(line));
     else output += `${line}\n`;
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const ready = await waitFor('the owner to be ready', () => readJsonIfThere<Ready>(files.ready) ?? (child.exitCode !== null && fail(output)), 60_000);
-  const pids = (): number[] => ['a', 'b', 'c', 'e', 'w', 'x', 'grandchild', 'escaped'].flatMap((label) => pidsInLog(files.pids, label));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const ready = await waitFor(
+    'the owner to be ready',
+    () => readJsonIfThere<Ready>(files.ready) ?? (child.exitCode !== null && fail(output)),
+    60_000,
+  );
+  const pids = (): number[] =>
+    ['a', 'b', 'c', 'e', 'w', 'x', 'grandchild', 'escaped'].flatMap((label) => pidsInLog(files.pids, label));
   sandbox.track(ready.supervisorPid, ...pids());
   const ask = async <T>(command: string): Promise<T> => {
     const before = answers.length;
     child.stdin!.write(`${command}\n`);
-    return waitFor(`an answer to \`${command}\``, () => (answers.length > before ? (answers[before] as T) : undefined), 30_000);
+    return waitFor(
+      `an answer to \`${command}\``,
+      () => (answers.length > before ? (answers[before] as T) : undefined),
+      30_000,
+    );
   };
   return { child, exited, ready, files, pids, ask, output: () => output };
 }
@@ -80,7 +99,9 @@ describe('the run supervisor', () => {
     const killedAt = performance.now();
     owner.child.kill('SIGKILL');
     const { ms, live } = await timeUntilGone(pids, killedAt);
-    report(`supervisor reap after owner SIGKILL: ${pids.length} processes (one escaped into its own session) gone ${ms.toFixed(0)} ms after the kill`);
+    report(
+      `supervisor reap after owner SIGKILL: ${pids.length} processes (one escaped into its own session) gone ${ms.toFixed(0)} ms after the kill`,
+    );
     expect(live).toEqual([]);
     const order = readLines(owner.files.order);
     expect(order.filter((name) => ['a', 'b', 'c'].includes(name))).toEqual(['c', 'b', 'a']);
@@ -112,10 +133,21 @@ describe('the run supervisor', () => {
   it('a corrupted or deleted state file is rewritten from memory', async () => {
     const owner = await startOwner();
     corrupt(owner.ready.stateFile);
-    const endpoint = await waitForAsync('the state file to be rewritten', async () => Promise.resolve().then(() => getEndpoint('a', { stateFile: owner.ready.stateFile })).catch(() => undefined), 5000);
+    const endpoint = await waitForAsync(
+      'the state file to be rewritten',
+      async () =>
+        Promise.resolve()
+          .then(() => getEndpoint('a', { stateFile: owner.ready.stateFile }))
+          .catch(() => undefined),
+      5000,
+    );
     expect(endpoint.port).toBeGreaterThan(0);
     rmSync(owner.ready.stateFile);
-    await waitFor('the deleted state file to be rewritten', () => readJsonIfThere<{ servers: object }>(owner.ready.stateFile), 5000);
+    await waitFor(
+      'the deleted state file to be rewritten',
+      () => readJsonIfThere<{ servers: object }>(owner.ready.stateFile),
+      5000,
+    );
     expect(await owner.ask('teardown')).toEqual({ ok: true });
   });
 
@@ -135,11 +167,19 @@ describe('the run supervisor', () => {
     const owner = await startOwner();
     const killedAt = performance.now();
     process.kill(owner.ready.supervisorPid, 'SIGKILL');
-    const next = await waitFor('a new supervisor', () => {
-      const identity = readJsonIfThere<{ pid: number }>(join(owner.ready.runDir, 'supervisor.json'));
-      return identity !== undefined && identity.pid !== owner.ready.supervisorPid && isLive(identity.pid) ? identity.pid : undefined;
-    }, 10_000);
-    report(`supervisor SIGKILL: a new supervisor adopted the run ${(performance.now() - killedAt).toFixed(0)} ms later`);
+    const next = await waitFor(
+      'a new supervisor',
+      () => {
+        const identity = readJsonIfThere<{ pid: number }>(join(owner.ready.runDir, 'supervisor.json'));
+        return identity !== undefined && identity.pid !== owner.ready.supervisorPid && isLive(identity.pid)
+          ? identity.pid
+          : undefined;
+      },
+      10_000,
+    );
+    report(
+      `supervisor SIGKILL: a new supervisor adopted the run ${(performance.now() - killedAt).toFixed(0)} ms later`,
+    );
     sandbox.track(next);
     // The servers lived on, and the run goes on: a new server starts, and the old ones are still found.
     expect(owner.pids().filter(isLive)).toEqual(owner.pids());
@@ -162,12 +202,24 @@ describe('the run supervisor', () => {
     const [wPid] = pidsInLog(owner.files.pids, 'w');
     const killedAt = performance.now();
     process.kill(wPid!, 'SIGKILL');
-    const lookUp = (): Promise<unknown> => Promise.resolve().then(() => getEndpoint('w', { stateFile: owner.ready.stateFile, slot: 1 })).then(() => undefined, (caught: unknown) => caught);
+    const lookUp = (): Promise<unknown> =>
+      Promise.resolve()
+        .then(() => getEndpoint('w', { stateFile: owner.ready.stateFile, slot: 1 }))
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
     // Readers see a dead pid at once; the supervisor, its parent, records the exit status a moment later.
     await waitForAsync('getEndpoint to say w is dead', lookUp, 5000);
     const deadMs = performance.now() - killedAt;
-    const error = await waitForAsync('the exit status to be recorded', async () => ((await lookUp()) as ServerDeadError | undefined)?.exit && lookUp(), 5000);
-    report(`server killed from outside: ServerDeadError ${deadMs.toFixed(1)} ms after the kill, with its recorded exit status ${(performance.now() - killedAt).toFixed(1)} ms after it`);
+    const error = await waitForAsync(
+      'the exit status to be recorded',
+      async () => ((await lookUp()) as ServerDeadError | undefined)?.exit && lookUp(),
+      5000,
+    );
+    report(
+      `server killed from outside: ServerDeadError ${deadMs.toFixed(1)} ms after the kill, with its recorded exit status ${(performance.now() - killedAt).toFixed(1)} ms after it`,
+    );
     expect(error).toBeInstanceOf(ServerDeadError);
     expect(error).toMatchObject({ code: 'ES_SERVER_DEAD', server: 'w', exit: { code: null, signal: 'SIGKILL' } });
     expect(await owner.ask('teardown')).toEqual({ ok: true });
@@ -176,14 +228,27 @@ describe('the run supervisor', () => {
   it('a worker that exits without handing its server over: the supervisor stops that server', async () => {
     const owner = await startOwner();
     const worker = spawn(process.execPath, [fixture('supervised-worker.mjs'), 'x', '3', 'keep'], {
-      env: { ...sandbox.env({ ORDER_FILE: owner.files.order, PIDS_FILE: owner.files.pids }), EPHEMERAL_SERVERS_STATE: owner.ready.stateFile },
+      env: {
+        ...sandbox.env({ ORDER_FILE: owner.files.order, PIDS_FILE: owner.files.pids }),
+        EPHEMERAL_SERVERS_STATE: owner.ready.stateFile,
+      },
       stdio: 'ignore',
     });
     await new Promise((resolve) => worker.once('exit', resolve));
     const [xPid] = pidsInLog(owner.files.pids, 'x');
     sandbox.track(xPid!);
     expect(await timeUntilGone([xPid!], performance.now(), 5000)).toMatchObject({ live: [] });
-    await waitForAsync('its entry to go', () => Promise.resolve().then(() => getEndpoint('x', { stateFile: owner.ready.stateFile, slot: 3 })).then(() => undefined, (caught: unknown) => caught), 5000);
+    await waitForAsync(
+      'its entry to go',
+      () =>
+        Promise.resolve()
+          .then(() => getEndpoint('x', { stateFile: owner.ready.stateFile, slot: 3 }))
+          .then(
+            () => undefined,
+            (caught: unknown) => caught,
+          ),
+      5000,
+    );
     expect(await owner.ask('teardown')).toEqual({ ok: true });
   });
 });
@@ -191,7 +256,10 @@ describe('the run supervisor', () => {
 describe('servers that leave their process group', () => {
   it('a grandchild in a session of its own is stopped with its server', async () => {
     const pidFile = join(sandbox.dir, 'pids.txt');
-    const handle = await startServers({ e: { command: ['node', serverScript, '--port', '{port}', '--escape', '--pid-file', pidFile] } }, { exportEnv: false });
+    const handle = await startServers(
+      { e: { command: ['node', serverScript, '--port', '{port}', '--escape', '--pid-file', pidFile] } },
+      { exportEnv: false },
+    );
     const [escaped] = pidsInLog(pidFile, 'escaped');
     sandbox.track(escaped!);
     expect(isLive(escaped!)).toBe(true);
@@ -202,7 +270,12 @@ describe('servers that leave their process group', () => {
   it('a server that daemonizes before it is ready fails with ServerDaemonizedError, and its daemon is stopped', async () => {
     const pidFile = join(sandbox.dir, 'pids.txt');
     const error = await startServers(
-      { nginxish: { command: ['node', serverScript, '--port', '{port}', '--daemonize', '--pid-file', pidFile], readiness: { type: 'tcp' } } },
+      {
+        nginxish: {
+          command: ['node', serverScript, '--port', '{port}', '--daemonize', '--pid-file', pidFile],
+          readiness: { type: 'tcp' },
+        },
+      },
       { exportEnv: false },
     ).catch((caught: unknown) => caught);
     const [daemon] = pidsInLog(pidFile, 'daemon');
@@ -240,10 +313,15 @@ for (const handle of handles) await handle.stop();
 `,
       );
       const children = Array.from({ length: 24 }, (_, index) => {
-        const child = spawn(process.execPath, [script, String(index + 1)], { env: { ...sandbox.env(), EPHEMERAL_SERVERS_STATE: owner.run.stateFile }, stdio: ['pipe', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [script, String(index + 1)], {
+          env: { ...sandbox.env(), EPHEMERAL_SERVERS_STATE: owner.run.stateFile },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
         const lines = createInterface({ input: child.stdout });
         const ready = new Promise((resolve) => lines.once('line', resolve));
-        const line = ready.then(() => new Promise<{ times: number[] }>((resolve) => lines.once('line', (text) => resolve(JSON.parse(text)))));
+        const line = ready.then(
+          () => new Promise<{ times: number[] }>((resolve) => lines.once('line', (text) => resolve(JSON.parse(text)))),
+        );
         return { child, ready, line, exited: new Promise((resolve) => child.once('exit', resolve)) };
       });
       // Every process loaded first, then all start their servers at once: the run's changes contend, not Node's boot.
@@ -254,9 +332,13 @@ for (const handle of handles) await handle.stop();
       expect(Object.keys(state.servers)).toHaveLength(120);
       for (const c of children) c.child.stdin.end('go\n');
       await Promise.all(children.map((c) => c.exited));
-      expect(Object.keys((JSON.parse(readFileSync(owner.run.stateFile, 'utf8')) as { servers: object }).servers)).toEqual([]);
+      expect(
+        Object.keys((JSON.parse(readFileSync(owner.run.stateFile, 'utf8')) as { servers: object }).servers),
+      ).toEqual([]);
       const at = (q: number): string => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
-      report(`24 processes × 5 in-process servers on one run: start p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms (all 24 processes starting at once)`);
+      report(
+        `24 processes × 5 in-process servers on one run: start p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms (all 24 processes starting at once)`,
+      );
     } finally {
       await owner.end();
     }

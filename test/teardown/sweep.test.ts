@@ -24,10 +24,15 @@ describe('sweepStaleRuns', () => {
     const unrelated = await spawnSleeper();
     sandbox.track(unrelated.pid);
     // The recorded server had this pid once, with another start time: the pid was reused since.
-    const runDir = await writeRun(sandbox.dir, owner, { 'api@0': commandEntry('api', { pid: unrelated.pid, startTime: reusedStartTime() }) }, {
-      pid: unrelated.pid,
-      startTime: reusedStartTime(),
-    });
+    const runDir = await writeRun(
+      sandbox.dir,
+      owner,
+      { 'api@0': commandEntry('api', { pid: unrelated.pid, startTime: reusedStartTime() }) },
+      {
+        pid: unrelated.pid,
+        startTime: reusedStartTime(),
+      },
+    );
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
     expect(result.reaped).toEqual([runDir]);
     expect(existsSync(runDir)).toBe(false);
@@ -54,7 +59,12 @@ describe('sweepStaleRuns', () => {
     sandbox.track(server.pid, liveReaper.pid);
     const me = { pid: process.pid, startTime: readProcessStartTime(process.pid)! };
     const liveRun = await writeRun(sandbox.dir, me, { 'api@0': commandEntry('api', server) });
-    const reaping = await writeRun(sandbox.dir, await deadProcess(), { 'api@0': commandEntry('api', server) }, liveReaper);
+    const reaping = await writeRun(
+      sandbox.dir,
+      await deadProcess(),
+      { 'api@0': commandEntry('api', server) },
+      liveReaper,
+    );
     expect(await sweepStaleRuns({ tmpDir: sandbox.dir })).toEqual({ reaped: [], skipped: [] });
     expect(isLive(server.pid)).toBe(true);
     expect(existsSync(liveRun) && existsSync(reaping)).toBe(true);
@@ -65,7 +75,9 @@ describe('sweepStaleRuns', () => {
     await writeFile(`${runDir}/state.json`, '{ not json', { mode: 0o600 });
     const result = await sweepStaleRuns({ tmpDir: sandbox.dir });
     expect(result.reaped).toEqual([]);
-    expect(result.skipped).toEqual([{ runDir, reason: expect.stringMatching(/corrupt state file and no supervisor\.json.*Check `ps`/) }]);
+    expect(result.skipped).toEqual([
+      { runDir, reason: expect.stringMatching(/corrupt state file and no supervisor\.json.*Check `ps`/) },
+    ]);
   });
 
   it('reaps a dead run whose state file is corrupt through the run marker its servers carry', async () => {

@@ -32,19 +32,37 @@ afterEach(async () => {
  * selects its test files (one by default: a single run needs only one worker).
  */
 function startVitest(id: string, holdMs: number, filter: readonly string[] = ['file-1']) {
-  const files = { ready: join(sandbox.dir, `${id}-ready.json`), order: join(sandbox.dir, `${id}-order.txt`), pids: join(sandbox.dir, `${id}-pids.txt`) };
+  const files = {
+    ready: join(sandbox.dir, `${id}-ready.json`),
+    order: join(sandbox.dir, `${id}-order.txt`),
+    pids: join(sandbox.dir, `${id}-pids.txt`),
+  };
   const run = sandbox.spawnNode(
     [vitestBin, 'run', '--root', project, '--config', join(project, 'vitest.config.mjs'), ...filter],
-    sandbox.env({ READY_FILE: files.ready, ORDER_FILE: files.order, PIDS_FILE: files.pids, HOLD_MS: String(holdMs), CI: 'true' }),
+    sandbox.env({
+      READY_FILE: files.ready,
+      ORDER_FILE: files.order,
+      PIDS_FILE: files.pids,
+      HOLD_MS: String(holdMs),
+      CI: 'true',
+    }),
     project,
   );
   /** Waits until the run's servers are up and a test file holds a worker-scoped server; returns every pid. */
   const holding = async (): Promise<{ ready: Ready; pids: number[] }> => {
-    const ready = await waitFor(`vitest run ${id} to start its servers`, () => readJsonIfThere<Ready>(files.ready) ?? (run.child.exitCode !== null && fail(run.output())), 60_000);
-    const workerPids = await waitFor(`a test file of run ${id} to start its worker-scoped server`, () => {
-      const pids = readLines(files.pids).map((line) => Number(/pid=(\d+)/.exec(line)![1]));
-      return pids.length > 0 ? pids : run.child.exitCode !== null && fail(run.output());
-    }, 60_000);
+    const ready = await waitFor(
+      `vitest run ${id} to start its servers`,
+      () => readJsonIfThere<Ready>(files.ready) ?? (run.child.exitCode !== null && fail(run.output())),
+      60_000,
+    );
+    const workerPids = await waitFor(
+      `a test file of run ${id} to start its worker-scoped server`,
+      () => {
+        const pids = readLines(files.pids).map((line) => Number(/pid=(\d+)/.exec(line)![1]));
+        return pids.length > 0 ? pids : run.child.exitCode !== null && fail(run.output());
+      },
+      60_000,
+    );
     sandbox.track(...ready.pids, ...workerPids, ready.supervisorPid);
     return { ready, pids: [...ready.pids, ...workerPids] };
   };
@@ -57,7 +75,7 @@ function fail(output: string): never {
 
 // Vitest SIGKILLed, SIGINT and SIGTERM mid-run, one run at a time: test/consumers/failure-contract.test.ts.
 describe('the same scenarios through a real Vitest run (owner = the Vitest main process)', () => {
-  it('4 Vitest runs at once, one SIGKILLed, a stale run around: no run touches another\'s servers, none leaves anything, the stale run is swept', async () => {
+  it("4 Vitest runs at once, one SIGKILLed, a stale run around: no run touches another's servers, none leaves anything, the stale run is swept", async () => {
     // A stale run (owner dead, no supervisor) in the same TMPDIR: an orphan server, and a pid reused since.
     const orphan = await spawnSleeper();
     const unrelated = await spawnSleeper();
@@ -85,6 +103,8 @@ describe('the same scenarios through a real Vitest run (owner = the Vitest main 
     const all = held.flatMap((h) => h.pids);
     expect(all.filter(isLive)).toEqual([]);
     await waitFor('every run directory to be removed', () => sandbox.runDirs().length === 0, 5000);
-    report(`4 parallel Vitest runs: ${all.length} server processes, the SIGKILLed run's gone ${killed.ms.toFixed(0)} ms after the kill, nothing left`);
+    report(
+      `4 parallel Vitest runs: ${all.length} server processes, the SIGKILLed run's gone ${killed.ms.toFixed(0)} ms after the kill, nothing left`,
+    );
   });
 });

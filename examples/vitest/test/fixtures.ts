@@ -14,7 +14,9 @@ export { expect };
  */
 export async function expectStateMatches(slot: number, mine: Endpoint[]): Promise<number[]> {
   // The state file is plain JSON any tool may read (replaced by an atomic rename: a read sees a whole file).
-  const state = JSON.parse(readFileSync(inject('ephemeral-servers').stateFile, 'utf8')) as { servers: Record<string, { pid: number; status: string; endpoint: Endpoint }> };
+  const state = JSON.parse(readFileSync(inject('ephemeral-servers').stateFile, 'utf8')) as {
+    servers: Record<string, { pid: number; status: string; endpoint: Endpoint }>;
+  };
   // Every recorded process is alive (another slot's server may still be `starting`: it is recorded
   // as soon as it is spawned, so that nothing can escape the teardown).
   for (const entry of Object.values(state.servers)) expect(() => process.kill(entry.pid, 0)).not.toThrow();
@@ -28,5 +30,6 @@ export async function expectStateMatches(slot: number, mine: Endpoint[]): Promis
 
 /** Appends what this file saw to $EXAMPLE_REPORT (read by the project's own test of this example). */
 export function report(file: string, seen: Record<string, unknown>): void {
-  if (process.env.EXAMPLE_REPORT) appendFileSync(process.env.EXAMPLE_REPORT, `${JSON.stringify({ file, pid: process.pid, ...seen })}\n`);
+  if (process.env.EXAMPLE_REPORT)
+    appendFileSync(process.env.EXAMPLE_REPORT, `${JSON.stringify({ file, pid: process.pid, ...seen })}\n`);
 }

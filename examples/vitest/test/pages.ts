@@ -34,6 +34,11 @@ export function definePagesTests(file: number): void {
 
   test('the state file lists exactly what runs', async ({ static: site, api, python, servers }) => {
     const pids = await expectStateMatches(servers.slot, [site, api, python]);
-    report(`pages-${file}`, { slot: servers.slot, ports: { static: site.port, api: api.port, python: python.port }, stateFile: inject('ephemeral-servers').stateFile, pids });
+    report(`pages-${file}`, {
+      slot: servers.slot,
+      ports: { static: site.port, api: api.port, python: python.port },
+      stateFile: inject('ephemeral-servers').stateFile,
+      pids,
+    });
   });
 }

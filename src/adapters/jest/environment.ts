@@ -41,8 +41,12 @@ function plainError(name: string, text: string): Error {
 // jest-environment-node is CommonJS in Jest 29 and dual in Jest 30: take `TestEnvironment` from
 // wherever this module system put it.
 type NodeEnvironmentClass = typeof jestEnvironmentNode.TestEnvironment;
-const moduleValue = jestEnvironmentNode as unknown as { TestEnvironment?: NodeEnvironmentClass; default?: NodeEnvironmentClass & { TestEnvironment?: NodeEnvironmentClass } };
-const NodeTestEnvironment: NodeEnvironmentClass = moduleValue.TestEnvironment ?? moduleValue.default?.TestEnvironment ?? moduleValue.default!;
+const moduleValue = jestEnvironmentNode as unknown as {
+  TestEnvironment?: NodeEnvironmentClass;
+  default?: NodeEnvironmentClass & { TestEnvironment?: NodeEnvironmentClass };
+};
+const NodeTestEnvironment: NodeEnvironmentClass =
+  moduleValue.TestEnvironment ?? moduleValue.default?.TestEnvironment ?? moduleValue.default!;
 
 /** The handles of the test files this worker process runs now (their in-process servers live here). */
 const liveHandles = new Set<ServersHandle>();
@@ -128,7 +132,13 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
     }
     exitWhenRunnerDies(stopLiveHandles);
     if (Object.values(config).some((spec) => spec.scope === 'worker')) {
-      this.#handle = await startServers(config, { stateFile, scope: 'worker', slot: jestWorkerSlot(), reuse: true, exportEnv: false });
+      this.#handle = await startServers(config, {
+        stateFile,
+        scope: 'worker',
+        slot: jestWorkerSlot(),
+        reuse: true,
+        exportEnv: false,
+      });
       liveHandles.add(this.#handle);
       await this.#handle.detach();
       Object.assign(endpoints, this.#handle.endpoints);
@@ -151,7 +161,13 @@ export class EphemeralServersEnvironment extends NodeTestEnvironment {
       this.#testStart = markTestStart(stateFile);
       return;
     }
-    if (event.name !== 'test_done' || event.test === undefined || event.test.errors.length === 0 || this.#testStart === undefined) return;
+    if (
+      event.name !== 'test_done' ||
+      event.test === undefined ||
+      event.test.errors.length === 0 ||
+      this.#testStart === undefined
+    )
+      return;
     const { dead, outputs } = await reportFailedTest(stateFile, this.#keys, this.#testStart);
     event.test.errors.push(...dead, ...outputs.map((output) => plainError('ServerOutput', formatServerOutput(output))));
   }

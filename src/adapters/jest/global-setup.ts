@@ -70,8 +70,10 @@ export interface JestGlobalSetupOptions {
 export function createGlobalSetup(options: JestGlobalSetupOptions = {}): JestGlobalSetup {
   return async function globalSetup(globalConfig: unknown, projectConfig?: JestProjectConfigLike): Promise<void> {
     const project = projectConfig ?? globalConfig;
-    if (getRunSlot()?.holders.some((holder) => holder.setup === globalSetup && holder.project === project)) await stopJestRun();
-    const rootDir = projectConfig?.rootDir ?? (globalConfig as Partial<JestProjectConfigLike> | undefined)?.rootDir ?? process.cwd();
+    if (getRunSlot()?.holders.some((holder) => holder.setup === globalSetup && holder.project === project))
+      await stopJestRun();
+    const rootDir =
+      projectConfig?.rootDir ?? (globalConfig as Partial<JestProjectConfigLike> | undefined)?.rootDir ?? process.cwd();
     const configFile = resolveConfigFile(rootDir, options.configFile);
     const slot = getRunSlot() ?? { holders: [], previousConfigEnv: process.env[CONFIG_ENV] };
     const owner = await startRun({ configFile, cwd: rootDir, share: true });

@@ -45,7 +45,8 @@ export function getEndpoint(name: string): Endpoint {
   const exposed = (globalThis as GlobalWithEndpoints)[ENDPOINTS_KEY];
   if (exposed === undefined) return getEndpointFromStateFile(name);
   const endpoint = exposed[name];
-  if (endpoint === undefined) throw new ServerNotFoundError(name, undefined, Object.keys(exposed), 'the Jest test environment');
+  if (endpoint === undefined)
+    throw new ServerNotFoundError(name, undefined, Object.keys(exposed), 'the Jest test environment');
   return endpoint;
 }
 

@@ -30,5 +30,6 @@ export async function stopJestRun(): Promise<void> {
     }
   }
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new StopError(errors.flatMap((error) => (error instanceof StopError ? error.errors : [error])));
+  if (errors.length > 1)
+    throw new StopError(errors.flatMap((error) => (error instanceof StopError ? error.errors : [error])));
 }

@@ -17,7 +17,12 @@ async function allocateForParent(requests: readonly PortRequest[]): Promise<void
     } catch (error) {
       // Whatever was thrown, sent as data: the fields are checked, not assumed.
       const { code, message } = error as { code?: unknown; message?: unknown };
-      const failure: PortRequestFailure = { index, name, code: typeof code === 'string' ? code : undefined, message: String(message) };
+      const failure: PortRequestFailure = {
+        index,
+        name,
+        code: typeof code === 'string' ? code : undefined,
+        message: String(message),
+      };
       process.stdout.write(JSON.stringify(failure));
       process.exitCode = 1;
       return;

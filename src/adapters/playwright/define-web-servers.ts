@@ -62,16 +62,34 @@ function launcherPath(moduleUrl: string = import.meta.url): string {
 function launcherArgs(moduleUrl: string = import.meta.url): string[] {
   const here = fileURLToPath(moduleUrl);
   if (!/\.[cm]?tsx?$/.test(here)) return [launcherPath(moduleUrl)];
-  return ['--import', pathToFileURL(createRequire(here).resolve('tsx')).href, join(dirname(here), 'allocate-for-runner.ts')];
+  return [
+    '--import',
+    pathToFileURL(createRequire(here).resolve('tsx')).href,
+    join(dirname(here), 'allocate-for-runner.ts'),
+  ];
 }
 
 /** Why a server cannot be a `webServer` entry, as config issues naming it and the field. */
 function checkSpec(name: string, spec: NormalizedSpec): ConfigIssue[] {
   if (spec.kind !== 'command') {
-    return [{ server: name, path: 'app', message: 'is an in-process server: Playwright runs `webServer` entries as processes. Start it from a worker fixture (`workerServersFixture`) instead.' }];
+    return [
+      {
+        server: name,
+        path: 'app',
+        message:
+          'is an in-process server: Playwright runs `webServer` entries as processes. Start it from a worker fixture (`workerServersFixture`) instead.',
+      },
+    ];
   }
   if (spec.readiness.some((probe) => probe.type === 'custom')) {
-    return [{ server: name, path: 'readiness', message: 'has a custom readiness function, which cannot be handed to the process Playwright starts. Use an http, tcp or log probe.' }];
+    return [
+      {
+        server: name,
+        path: 'readiness',
+        message:
+          'has a custom readiness function, which cannot be handed to the process Playwright starts. Use an http, tcp or log probe.',
+      },
+    ];
   }
   return [];
 }
@@ -105,7 +123,9 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
   const plan = validateConfig(config);
   const env = options.env ?? process.env;
   const names = plan.order.filter((name) =>
-    options.only === undefined ? plan.specs.get(name)!.scope === 'run' && plan.specs.get(name)!.kind === 'command' : options.only.includes(name),
+    options.only === undefined
+      ? plan.specs.get(name)!.scope === 'run' && plan.specs.get(name)!.kind === 'command'
+      : options.only.includes(name),
   );
   const unknown = (options.only ?? []).filter((name) => !plan.specs.has(name));
   const issues: ConfigIssue[] = unknown.map((name) => ({
@@ -116,7 +136,12 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
     const spec = plan.specs.get(name)!;
     issues.push(...checkSpec(name, spec));
     for (const dependency of spec.dependsOn) {
-      if (!names.includes(dependency)) issues.push({ server: name, path: 'dependsOn', message: `depends on "${dependency}", which is not among the webServer entries: add it to defineWebServers's \`only\`.` });
+      if (!names.includes(dependency))
+        issues.push({
+          server: name,
+          path: 'dependsOn',
+          message: `depends on "${dependency}", which is not among the webServer entries: add it to defineWebServers's \`only\`.`,
+        });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
@@ -147,7 +172,12 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
     );
     for (const name of missing) {
       const spec = plan.specs.get(name)!;
-      const port = spec.port.mode === 'fixed' ? spec.port.port : spec.port.mode === 'auto' ? allocated[toAllocate.indexOf(name)]! : 0;
+      const port =
+        spec.port.mode === 'fixed'
+          ? spec.port.port
+          : spec.port.mode === 'auto'
+            ? allocated[toAllocate.indexOf(name)]!
+            : 0;
       handoff.servers[name] = { host: spec.host, port, url: spec.url };
     }
     env[PORTS_ENV] = JSON.stringify(handoff);
@@ -197,7 +227,8 @@ export function defineWebServers(config: ServersConfig, options: DefineWebServer
     endpoints,
     url(name: string): string {
       const endpoint = endpoints[name];
-      if (endpoint === undefined) throw new ServerNotFoundError(name, undefined, names, 'the webServer entries of defineWebServers');
+      if (endpoint === undefined)
+        throw new ServerNotFoundError(name, undefined, names, 'the webServer entries of defineWebServers');
       return endpoint.url;
     },
   };

@@ -49,7 +49,10 @@ export type PlaywrightGlobalSetup = (config: FullConfig) => Promise<() => Promis
 export function createGlobalSetup(options: GlobalSetupOptions = {}): PlaywrightGlobalSetup {
   return async (playwrightConfig) => {
     const cwd = playwrightConfig.configFile ? dirname(playwrightConfig.configFile) : playwrightConfig.rootDir;
-    const loaded = options.config === undefined ? await loadServersConfig({ file: resolveConfigFile(cwd, options.configFile), cwd }) : undefined;
+    const loaded =
+      options.config === undefined
+        ? await loadServersConfig({ file: resolveConfigFile(cwd, options.configFile), cwd })
+        : undefined;
     let config = options.config ?? loaded!.config;
     const handedToPlaywright = Object.keys(readHandoff()?.servers ?? {});
     if (handedToPlaywright.length > 0) {

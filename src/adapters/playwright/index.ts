@@ -6,9 +6,19 @@
  */
 import { globalSetup } from './global-setup.js';
 
-export { defineWebServers, type DefineWebServersOptions, type WebServerEntry, type WebServers } from './define-web-servers.js';
+export {
+  defineWebServers,
+  type DefineWebServersOptions,
+  type WebServerEntry,
+  type WebServers,
+} from './define-web-servers.js';
 export { createGlobalSetup, globalSetup, type GlobalSetupOptions, type PlaywrightGlobalSetup } from './global-setup.js';
 export { PORTS_ENV } from './port-handoff.js';
-export { serverReportFixture, workerServersFixture, type WorkerServers, type WorkerServersOptions } from './worker-servers-fixture.js';
+export {
+  serverReportFixture,
+  workerServersFixture,
+  type WorkerServers,
+  type WorkerServersOptions,
+} from './worker-servers-fixture.js';
 export type { Endpoint } from '../../endpoint.js';
 export default globalSetup;

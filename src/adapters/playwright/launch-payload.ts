@@ -37,7 +37,9 @@ export function readyPattern(name: string): RegExp {
 }
 
 export function encodePayload(payload: LaunchPayload): string {
-  const json = JSON.stringify(payload, (_key, value: unknown) => (value instanceof RegExp ? { $regexp: [value.source, value.flags] } : value));
+  const json = JSON.stringify(payload, (_key, value: unknown) =>
+    value instanceof RegExp ? { $regexp: [value.source, value.flags] } : value,
+  );
   return Buffer.from(json, 'utf8').toString('base64url');
 }
 

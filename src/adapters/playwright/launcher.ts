@@ -29,7 +29,10 @@ import { decodePayload, readyLine, type LaunchPayload } from './launch-payload.j
 import { allocatingPorts } from './allocate-for-runner.js';
 
 /** Replaces `{dep.url}`, `{dep.host}`, `{dep.port}` of the dependencies in every string of a spec: they are other webServers, not in this run. */
-function expandDependencies(value: unknown, endpoints: Record<string, { host: string; port: number; url: string }>): unknown {
+function expandDependencies(
+  value: unknown,
+  endpoints: Record<string, { host: string; port: number; url: string }>,
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/\{([^{}.]+)\.(url|host|port)\}/g, (match, server: string, field: 'url' | 'host' | 'port') =>
       Object.hasOwn(endpoints, server) ? String(endpoints[server]![field]) : match,
@@ -49,17 +52,26 @@ function specFor(payload: LaunchPayload, port: number | undefined): ServerSpec {
     const dependencyPort = Number(process.env[dependency.portEnv]);
     if (!Number.isInteger(dependencyPort) || dependencyPort <= 0) {
       throw new ConfigError([
-        { server: payload.name, path: 'dependsOn', message: `its webServer depends on "${name}", whose port is not in \`${dependency.portEnv}\`: list "${name}" before it in the same defineWebServers().` },
+        {
+          server: payload.name,
+          path: 'dependsOn',
+          message: `its webServer depends on "${name}", whose port is not in \`${dependency.portEnv}\`: list "${name}" before it in the same defineWebServers().`,
+        },
       ]);
     }
-    endpoints[name] = { host: dependency.host, port: dependencyPort, url: expandUrlTemplate(dependency.url, { host: dependency.host, port: dependencyPort }) };
+    endpoints[name] = {
+      host: dependency.host,
+      port: dependencyPort,
+      url: expandUrlTemplate(dependency.url, { host: dependency.host, port: dependencyPort }),
+    };
   }
   const { dependsOn: _dependsOn, ...spec } = expandDependencies(payload.spec, endpoints) as Record<string, unknown>;
   return { ...spec, ...(port === undefined ? {} : { port }) } as ServerSpec;
 }
 
 async function launch(payload: LaunchPayload): Promise<ServersHandle> {
-  const start = (port: number | undefined): Promise<ServersHandle> => startServers({ [payload.name]: specFor(payload, port) }, { exportEnv: false });
+  const start = (port: number | undefined): Promise<ServersHandle> =>
+    startServers({ [payload.name]: specFor(payload, port) }, { exportEnv: false });
   if (payload.preferredPort === undefined) return start(undefined);
   try {
     return await start(payload.preferredPort);
@@ -123,8 +135,14 @@ async function main(): Promise<void> {
   const dead = await waitForDeath(handle.run.stateFile, stateKey(endpoint.name, endpoint.slot));
   if (stopping) return;
   stopping = true;
-  process.stderr.write(`ephemeral-servers: webServer "${payload.name}" died after it was ready; the launcher exits.\n${dead.name}: ${dead.message}\n`);
-  await handle.stop().catch((error: unknown) => process.stderr.write(`ephemeral-servers: webServer "${payload.name}": ${String(error)}\n`));
+  process.stderr.write(
+    `ephemeral-servers: webServer "${payload.name}" died after it was ready; the launcher exits.\n${dead.name}: ${dead.message}\n`,
+  );
+  await handle
+    .stop()
+    .catch((error: unknown) =>
+      process.stderr.write(`ephemeral-servers: webServer "${payload.name}": ${String(error)}\n`),
+    );
   process.exit(1);
 }
 

@@ -28,7 +28,12 @@ export function readHandoff(env: NodeJS.ProcessEnv = process.env): PortHandoff |
     parsed = JSON.parse(text) as PortHandoff;
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    throw new ConfigError([{ path: '', message: `\`${PORTS_ENV}\` in the environment is not JSON (${error.message}): unset it, it belongs to ephemeral-servers (the Playwright runner sets it).` }]);
+    throw new ConfigError([
+      {
+        path: '',
+        message: `\`${PORTS_ENV}\` in the environment is not JSON (${error.message}): unset it, it belongs to ephemeral-servers (the Playwright runner sets it).`,
+      },
+    ]);
   }
   // A value left in the environment by an outer, unrelated run is not ours.
   return parsed.pid === process.pid || parsed.pid === process.ppid ? parsed : undefined;
@@ -44,7 +49,13 @@ export function webServerEndpoints(env: NodeJS.ProcessEnv = process.env): Record
   for (const [name, { host, port: allocated, url }] of Object.entries(readHandoff(env)?.servers ?? {})) {
     const reported = Number(env[portEnvOf(name)]);
     const port = Number.isInteger(reported) && reported > 0 ? reported : allocated;
-    endpoints[name] = { name, slot: 0, host, port, url: url === undefined ? `http://${host}:${port}` : expandUrlTemplate(url, { host, port }) };
+    endpoints[name] = {
+      name,
+      slot: 0,
+      host,
+      port,
+      url: url === undefined ? `http://${host}:${port}` : expandUrlTemplate(url, { host, port }),
+    };
   }
   return endpoints;
 }
@@ -90,7 +101,10 @@ export function allocatePortsSync(servers: readonly PortRequest[], launcherArgs:
   if (servers.length === 0) return [];
   let output: string;
   try {
-    output = execFileSync(process.execPath, [...launcherArgs, ALLOCATE_PORTS_ARG, JSON.stringify(servers)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync(process.execPath, [...launcherArgs, ALLOCATE_PORTS_ARG, JSON.stringify(servers)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const stdout = (error as { stdout?: unknown }).stdout;
     // No failure report on stdout: the child did not run (spawn error), which is not ours to explain.
@@ -99,10 +113,18 @@ export function allocatePortsSync(servers: readonly PortRequest[], launcherArgs:
     const { name, host } = servers[failure.index]!;
     if (failure.code !== undefined && NOT_LOCAL_CODES.has(failure.code)) {
       throw new ConfigError([
-        { server: name, path: 'host', message: `${JSON.stringify(host)} is not an address of this machine (${failure.message}). Use 127.0.0.1, ::1, localhost or the address of a local interface.` },
+        {
+          server: name,
+          path: 'host',
+          message: `${JSON.stringify(host)} is not an address of this machine (${failure.message}). Use 127.0.0.1, ::1, localhost or the address of a local interface.`,
+        },
       ]);
     }
-    throw new PortExhaustedError(name, 1, `allocating a port on ${host} for its webServer entry failed: ${failure.message}`);
+    throw new PortExhaustedError(
+      name,
+      1,
+      `allocating a port on ${host} for its webServer entry failed: ${failure.message}`,
+    );
   }
   return JSON.parse(output) as number[];
 }

@@ -40,21 +40,34 @@ export interface WorkerServersOptions {
 }
 
 /** The fixture's value: `endpoints` first, then the webServers of `defineWebServers` (at the port its launcher reported). */
-function workerServers(slot: number, endpoints: Record<string, Endpoint>, webServers: Record<string, Endpoint>): WorkerServers {
+function workerServers(
+  slot: number,
+  endpoints: Record<string, Endpoint>,
+  webServers: Record<string, Endpoint>,
+): WorkerServers {
   return {
     slot,
     endpoints,
     getEndpoint(name: string): Endpoint {
       const endpoint = endpoints[name] ?? webServers[name];
       if (endpoint === undefined) {
-        throw new ServerNotFoundError(name, slot, [...Object.keys(endpoints), ...Object.keys(webServers)], 'the worker fixture (the run, this slot, and the webServers of defineWebServers)');
+        throw new ServerNotFoundError(
+          name,
+          slot,
+          [...Object.keys(endpoints), ...Object.keys(webServers)],
+          'the worker fixture (the run, this slot, and the webServers of defineWebServers)',
+        );
       }
       return endpoint;
     },
   };
 }
 
-type WorkerFixtureFunction = (args: object, use: (servers: WorkerServers) => Promise<void>, workerInfo: WorkerInfo) => Promise<void>;
+type WorkerFixtureFunction = (
+  args: object,
+  use: (servers: WorkerServers) => Promise<void>,
+  workerInfo: WorkerInfo,
+) => Promise<void>;
 
 /**
  * A worker-scoped Playwright fixture: the config's `worker`-scoped servers, one instance per worker
@@ -90,8 +103,17 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
       );
     }
     const root = workerInfo.config.configFile ? dirname(workerInfo.config.configFile) : workerInfo.config.rootDir;
-    const config = options.config ?? (await loadServersConfig({ file: resolveConfigFile(root, options.configFile), cwd: root })).config;
-    const handle = await startServers(config, { stateFile, scope: 'worker', slot, reuse: true, only: options.only, exportEnv: false });
+    const config =
+      options.config ??
+      (await loadServersConfig({ file: resolveConfigFile(root, options.configFile), cwd: root })).config;
+    const handle = await startServers(config, {
+      stateFile,
+      scope: 'worker',
+      slot,
+      reuse: true,
+      only: options.only,
+      exportEnv: false,
+    });
     try {
       await handle.detach();
       const endpoints: Record<string, Endpoint> = {};
@@ -108,7 +130,11 @@ export function workerServersFixture(options: WorkerServersOptions = {}): [Worke
   return [fixture, { scope: 'worker' }];
 }
 
-type ReportFixtureFunction = (args: { servers: WorkerServers }, use: (value: void) => Promise<void>, testInfo: TestInfo) => Promise<void>;
+type ReportFixtureFunction = (
+  args: { servers: WorkerServers },
+  use: (value: void) => Promise<void>,
+  testInfo: TestInfo,
+) => Promise<void>;
 
 /**
  * An automatic test-scoped Playwright fixture that tells a failing test about its servers (every server
@@ -138,7 +164,10 @@ export function serverReportFixture(): [ReportFixtureFunction, { auto: true }] {
     if (testInfo.status === testInfo.expectedStatus) return;
     const { dead, outputs } = await reportFailedTest(stateFile, keys, start);
     for (const output of outputs) {
-      await testInfo.attach(`server ${output.key} output`, { body: formatServerOutput(output), contentType: 'text/plain' });
+      await testInfo.attach(`server ${output.key} output`, {
+        body: formatServerOutput(output),
+        contentType: 'text/plain',
+      });
     }
     const error = deadServersError(dead);
     if (error !== undefined) throw error;

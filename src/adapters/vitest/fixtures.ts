@@ -14,19 +14,37 @@ export const SERVERS_FIXTURE = 'servers';
 export const SERVER_REPORT_FIXTURE = 'serverReport';
 
 /** Fixture names Vitest reserves for the test context: a server cannot be called like one of them. */
-const RESERVED_NAMES = new Set([SERVERS_FIXTURE, SERVER_REPORT_FIXTURE, 'task', 'signal', 'onTestFailed', 'onTestFinished', 'skip', 'annotate', 'expect']);
+const RESERVED_NAMES = new Set([
+  SERVERS_FIXTURE,
+  SERVER_REPORT_FIXTURE,
+  'task',
+  'signal',
+  'onTestFailed',
+  'onTestFinished',
+  'skip',
+  'annotate',
+  'expect',
+]);
 
 /** The values {@link serverFixtures} adds to the test context: one endpoint per server, and `servers`. */
-export type ServerFixtureValues<C extends ServersConfig> = { [K in ServerName<C>]: Endpoint } & { servers: WorkerServers<C>; serverReport: void };
+export type ServerFixtureValues<C extends ServersConfig> = { [K in ServerName<C>]: Endpoint } & {
+  servers: WorkerServers<C>;
+  serverReport: void;
+};
 
 /** A worker-scoped Vitest fixture (the tuple form `[fn, { scope: 'worker' }]`). */
-export type WorkerFixture<T> = [(context: never, use: (value: T) => Promise<void>) => Promise<void>, { scope: 'worker' }];
+export type WorkerFixture<T> = [
+  (context: never, use: (value: T) => Promise<void>) => Promise<void>,
+  { scope: 'worker' },
+];
 
 /** An automatic test-scoped Vitest fixture (the tuple form `[fn, { auto: true }]`). */
 export type AutoFixture = [(context: never, use: (value: void) => Promise<void>) => Promise<void>, { auto: true }];
 
 /** The fixtures object {@link serverFixtures} returns, ready for `test.extend`. */
-export type ServerFixtures<C extends ServersConfig> = { [K in Exclude<keyof ServerFixtureValues<C>, 'serverReport'>]: WorkerFixture<ServerFixtureValues<C>[K]> } & {
+export type ServerFixtures<C extends ServersConfig> = {
+  [K in Exclude<keyof ServerFixtureValues<C>, 'serverReport'>]: WorkerFixture<ServerFixtureValues<C>[K]>;
+} & {
   serverReport: AutoFixture;
 };
 
@@ -37,14 +55,19 @@ export type ServerFixtures<C extends ServersConfig> = { [K in Exclude<keyof Serv
  * (`recordArtifact`, type `ephemeral-servers:output`) and printed to the test's stderr. The run's logs
  * are kept (see docs/errors.md, "Kept logs"). A passing test costs one read of the state file.
  */
-async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers }, use: (value: void) => Promise<void>): Promise<void> {
+async function reportOnFailure(
+  context: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers },
+  use: (value: void) => Promise<void>,
+): Promise<void> {
   const { stateFile, slot } = context.servers;
   const start = markTestStart(stateFile, slot);
   context.onTestFailed(async () => {
     const { dead, outputs } = await reportFailedTest(stateFile, usedServers(stateFile), start);
     if (outputs.length > 0) {
       // `recordArtifact` came with Vitest 4; the output is printed either way.
-      const { recordArtifact } = (await import('vitest')) as { recordArtifact?: typeof import('vitest').recordArtifact };
+      const { recordArtifact } = (await import('vitest')) as {
+        recordArtifact?: typeof import('vitest').recordArtifact;
+      };
       for (const output of outputs) {
         console.error(formatServerOutput(output));
         await recordArtifact?.(context.task, {
@@ -59,7 +82,6 @@ async function reportOnFailure(context: Pick<TestContext, 'task' | 'onTestFailed
   });
   await use();
 }
-
 
 /**
  * Vitest fixtures for a servers config, all `scope: 'worker'`: `servers` (this worker's
@@ -104,8 +126,10 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
     ],
     [SERVER_REPORT_FIXTURE]: [
       // Vitest reads the fixtures a fixture needs from its source: the first parameter must be an object pattern.
-      async ({ task, onTestFailed, servers }: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers }, use: (value: void) => Promise<void>) =>
-        reportOnFailure({ task, onTestFailed, servers }, use),
+      async (
+        { task, onTestFailed, servers }: Pick<TestContext, 'task' | 'onTestFailed'> & { servers: WorkerServers },
+        use: (value: void) => Promise<void>,
+      ) => reportOnFailure({ task, onTestFailed, servers }, use),
       { auto: true },
     ],
   };
@@ -145,6 +169,11 @@ export function serverFixtures<const C extends ServersConfig>(config: C): Server
  * ```
  * @throws ConfigError as {@link serverFixtures} does.
  */
-export function withServers<Context, const C extends ServersConfig>(test: TestAPI<Context>, config: C): TestAPI<Context & ServerFixtureValues<C>> {
-  return (test.extend as (fixtures: unknown) => unknown)(serverFixtures(config)) as TestAPI<Context & ServerFixtureValues<C>>;
+export function withServers<Context, const C extends ServersConfig>(
+  test: TestAPI<Context>,
+  config: C,
+): TestAPI<Context & ServerFixtureValues<C>> {
+  return (test.extend as (fixtures: unknown) => unknown)(serverFixtures(config)) as TestAPI<
+    Context & ServerFixtureValues<C>
+  >;
 }

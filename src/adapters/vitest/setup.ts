@@ -26,22 +26,40 @@ export interface VitestGlobalSetupOptions {
 }
 
 /** What the global setup uses of Vitest's `TestProject` (`vitest` and `onTestsRerun`: Vitest 3+; without them, no watch reload and no root `provide`). */
-export type VitestProjectLike = Pick<TestProject, 'config' | 'provide'> & Partial<Pick<TestProject, 'vitest' | 'onTestsRerun' | 'import'>>;
+export type VitestProjectLike = Pick<TestProject, 'config' | 'provide'> &
+  Partial<Pick<TestProject, 'vitest' | 'onTestsRerun' | 'import'>>;
 
 /** The shape Vitest expects of a global setup's default export (Vitest 4: `setup(project)` returning a teardown). */
 export type VitestGlobalSetup = (project: VitestProjectLike) => Promise<() => Promise<void>>;
 
 /** What this run provides: `{ runId, stateFile, configFile, endpoints }`, and a reload's error. */
-function providedBy(owner: RunOwner, endpoints: Readonly<Record<string, Endpoint>>, reloadError?: ReloadErrorInfo): ProvidedServers {
-  const provided: ProvidedServers = { runId: owner.run.runId, stateFile: owner.run.stateFile, configFile: owner.configFile, endpoints: { ...endpoints } };
+function providedBy(
+  owner: RunOwner,
+  endpoints: Readonly<Record<string, Endpoint>>,
+  reloadError?: ReloadErrorInfo,
+): ProvidedServers {
+  const provided: ProvidedServers = {
+    runId: owner.run.runId,
+    stateFile: owner.run.stateFile,
+    configFile: owner.configFile,
+    endpoints: { ...endpoints },
+  };
   if (reloadError !== undefined) provided.reloadError = reloadError;
   return provided;
 }
 
 /** An error as plain JSON, for `provide`. */
 function describeError(error: unknown): ReloadErrorInfo {
-  const { name, code, message, issues } = (error instanceof Error ? error : new Error(String(error))) as Error & { code?: unknown; issues?: unknown };
-  return { name, code: typeof code === 'string' ? code : undefined, message, issues: Array.isArray(issues) ? (issues as ReloadErrorInfo['issues']) : undefined };
+  const { name, code, message, issues } = (error instanceof Error ? error : new Error(String(error))) as Error & {
+    code?: unknown;
+    issues?: unknown;
+  };
+  return {
+    name,
+    code: typeof code === 'string' ? code : undefined,
+    message,
+    issues: Array.isArray(issues) ? (issues as ReloadErrorInfo['issues']) : undefined,
+  };
 }
 
 /** Every running run-scoped server of the run, for the root project (whose `provide` every project inherits). */
@@ -60,7 +78,8 @@ async function runEndpoints(owner: RunOwner): Promise<Record<string, Endpoint>> 
 async function provideRun(project: VitestProjectLike, owner: RunOwner, reloadError?: ReloadErrorInfo): Promise<void> {
   project.provide(PROVIDE_KEY, providedBy(owner, owner.endpoints, reloadError));
   const root = project.vitest?.getRootProject();
-  if (root !== undefined && root !== (project as unknown)) root.provide(PROVIDE_KEY, providedBy(owner, await runEndpoints(owner), reloadError));
+  if (root !== undefined && root !== (project as unknown))
+    root.provide(PROVIDE_KEY, providedBy(owner, await runEndpoints(owner), reloadError));
 }
 
 /** The terminal line of a reload, or `undefined` when nothing changed. */
@@ -69,7 +88,9 @@ function describeReload(file: string, result: ReloadResult): string | undefined 
     result.restarted.length > 0 ? `restarted ${result.restarted.join(', ')}` : '',
     result.started.length > 0 ? `started ${result.started.join(', ')}` : '',
     result.stopped.length > 0 ? `stopped ${result.stopped.join(', ')}` : '',
-    result.workerStopped.length > 0 ? `stopped worker instances ${result.workerStopped.join(', ')} (they start again on first use)` : '',
+    result.workerStopped.length > 0
+      ? `stopped worker instances ${result.workerStopped.join(', ')} (they start again on first use)`
+      : '',
   ].filter(Boolean);
   return parts.length === 0 ? undefined : `ephemeral-servers: ${file} changed: ${parts.join('; ')}`;
 }
@@ -100,7 +121,9 @@ function followConfigFile(project: VitestProjectLike, owner: RunOwner): void {
   const vitest = project.vitest;
   const file = owner.configFile;
   if (vitest === undefined || project.onTestsRerun === undefined || file === undefined || !vitest.config.watch) {
-    debugLog(`run ${owner.run.runId}: ${file ?? 'an inline config'} is not followed (not watch mode, or no file, or Vitest before 3)`);
+    debugLog(
+      `run ${owner.run.runId}: ${file ?? 'an inline config'} is not followed (not watch mode, or no file, or Vitest before 3)`,
+    );
     return;
   }
   if (!vitest.config.forceRerunTriggers.includes(file)) {
@@ -116,7 +139,9 @@ function followConfigFile(project: VitestProjectLike, owner: RunOwner): void {
       result = await owner.reload(await loadAgain(project, file));
     } catch (error) {
       // Thrown from here, the error would end Vitest's watch mode: the fixtures fail the tests with it instead.
-      process.stderr.write(`ephemeral-servers: ${label} changed, and the servers could not follow (the tests that use them fail until it is fixed):\n${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+      process.stderr.write(
+        `ephemeral-servers: ${label} changed, and the servers could not follow (the tests that use them fail until it is fixed):\n${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
+      );
       await provideRun(project, owner, describeError(error));
       return;
     }
@@ -178,7 +203,9 @@ export function createGlobalSetup(options: VitestGlobalSetupOptions = {}): Vites
         ? `run ${owner.run.runId}: joined the run of \`ephemeral-servers run\` in ${startMs.toFixed(1)} ms (its run-scoped servers: ${Object.keys(owner.endpoints).join(', ') || 'none'})`
         : owner.origin === 'process'
           ? `run ${owner.run.runId}: project ${JSON.stringify(project.config.name ?? '')} joined this Vitest process's run in ${startMs.toFixed(1)} ms`
-          : `run ${owner.run.runId}: run-scoped servers ready in ${startMs.toFixed(1)} ms (${Object.entries(owner.readyMs)
+          : `run ${owner.run.runId}: run-scoped servers ready in ${startMs.toFixed(1)} ms (${Object.entries(
+              owner.readyMs,
+            )
               .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
               .join(', ')})`,
     );

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { inject } from 'vitest';
 import type { ServerSpec, ServersConfig } from '../../config/types.js';
 import type { Endpoint } from '../../endpoint.js';
-import { ConfigError, ServerNotFoundError, StateFileError, StopError, SupervisorUnreachableError } from '../../errors.js';
+import {
+  ConfigError,
+  ServerNotFoundError,
+  StateFileError,
+  StopError,
+  SupervisorUnreachableError,
+} from '../../errors.js';
 import { startServers, type ServersHandle } from '../../lifecycle/start-servers.js';
 import { getEndpoint, readState, resolveStatePath, stateKey } from '../../state/index.js';
 import { detectWorkerSlot } from '../../state/worker-slot.js';
@@ -45,7 +51,12 @@ export interface WorkerServers<C extends ServersConfig = ServersConfig> {
  * The process of a worker-scoped instance, for the debug line: a command server's own pid (from the
  * state file), or this worker's for an in-process server, which runs in it (and the line says so).
  */
-async function serverProcessOf(stateFile: string, name: string, slot: number, spec: ServerSpec): Promise<{ pid: number | 'unknown'; note: string }> {
+async function serverProcessOf(
+  stateFile: string,
+  name: string,
+  slot: number,
+  spec: ServerSpec,
+): Promise<{ pid: number | 'unknown'; note: string }> {
   if (spec.app !== undefined) return { pid: process.pid, note: ' (in-process: this worker)' };
   const entry = (await readState(stateFile)).servers[stateKey(name, slot)];
   return entry === undefined ? { pid: 'unknown', note: ' (no state entry)' } : { pid: entry.pid, note: '' };
@@ -80,7 +91,8 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
   const pending = new Map<string, Promise<Endpoint>>();
   const handles: ServersHandle[] = [];
 
-  const notInConfig = (name: string): ServerNotFoundError => new ServerNotFoundError(name, slot, Object.keys(config), 'the servers config given to the fixtures');
+  const notInConfig = (name: string): ServerNotFoundError =>
+    new ServerNotFoundError(name, slot, Object.keys(config), 'the servers config given to the fixtures');
   const lookUp = (name: string): Endpoint => {
     const spec = config[name];
     if (spec === undefined) throw notInConfig(name);
@@ -97,7 +109,14 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
           if (config[dependency]?.scope === 'worker') await start(dependency);
         }
         const startedAt = performance.now();
-        const handle = await startServers(config, { stateFile, scope: 'worker', only: [name], slot, reuse: true, exportEnv: false });
+        const handle = await startServers(config, {
+          stateFile,
+          scope: 'worker',
+          only: [name],
+          slot,
+          reuse: true,
+          exportEnv: false,
+        });
         handles.push(handle);
         // Command servers outlive this worker: the run owner stops them. In-process ones stop with it.
         await handle.detach();
@@ -106,7 +125,9 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
           const reused = handle.readyMs[name] === 0;
           const ms = (performance.now() - startedAt).toFixed(1);
           const { pid, note } = await serverProcessOf(stateFile, name, slot, spec);
-          debugLog(`${reused ? 'reused' : 'started'} ${name}@${slot} pid=${pid} port=${endpoint.port} in ${ms} ms${note}`);
+          debugLog(
+            `${reused ? 'reused' : 'started'} ${name}@${slot} pid=${pid} port=${endpoint.port} in ${ms} ms${note}`,
+          );
         }
         return endpoint;
       })();
@@ -134,9 +155,18 @@ function createRegistry(config: ServersConfig, stateFile: string, slot: number):
       const runGone = !existsSync(stateFile);
       const unexpected = errors
         .flatMap((error) => (error instanceof StopError ? error.errors : [error]))
-        .filter((error) => !(runGone && (error instanceof SupervisorUnreachableError || (error instanceof StateFileError && error.problem === 'missing'))));
+        .filter(
+          (error) =>
+            !(
+              runGone &&
+              (error instanceof SupervisorUnreachableError ||
+                (error instanceof StateFileError && error.problem === 'missing'))
+            ),
+        );
       if (unexpected.length > 0) throw new StopError(unexpected);
-      debugLog(`worker slot ${slot} pid=${process.pid} stopped its in-process servers in ${(performance.now() - startedAt).toFixed(1)} ms`);
+      debugLog(
+        `worker slot ${slot} pid=${process.pid} stopped its in-process servers in ${(performance.now() - startedAt).toFixed(1)} ms`,
+      );
     },
   };
 }
@@ -152,7 +182,11 @@ function stopAllOnDisconnect(): void {
   exitWhenRunnerDies(async () => {
     const stops = [...registries].map(([key, registry]) => {
       registries.delete(key);
-      return registry.stop().catch((error: unknown) => debugLog(`could not stop the in-process servers of an orphaned worker: ${String(error)}`));
+      return registry
+        .stop()
+        .catch((error: unknown) =>
+          debugLog(`could not stop the in-process servers of an orphaned worker: ${String(error)}`),
+        );
     });
     await Promise.allSettled(stops);
     debugLog(`orphaned worker pid=${process.pid} exits: its runner is gone`);

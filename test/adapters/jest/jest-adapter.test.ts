@@ -49,7 +49,10 @@ function createProject(): { dir: string; tmp: string; pidFile: string } {
 }
 
 /** A servers config module (plain object, no import) whose command servers append their pids to `pidFile`. */
-function serversConfig(pidFile: string, servers: Record<string, { scope: 'run' | 'worker'; extra?: string[] }>): string {
+function serversConfig(
+  pidFile: string,
+  servers: Record<string, { scope: 'run' | 'worker'; extra?: string[] }>,
+): string {
   const specs = Object.entries(servers).map(
     ([name, { scope, extra = [] }]) =>
       `${JSON.stringify(name)}: { scope: '${scope}', readiness: 'http', command: ${JSON.stringify([process.execPath, serverScript, '--port', '{port}', '--name', name, '--pid-file', pidFile, ...extra])} }`,
@@ -61,7 +64,12 @@ function jestConfig(fields: Record<string, unknown>): string {
   return `module.exports = ${JSON.stringify({ testMatch: ['<rootDir>/*.test.cjs'], transform: {}, cacheDirectory: '<rootDir>/.jest-cache', ...fields }, null, 2)};\n`;
 }
 
-function runJest(project: { dir: string; tmp: string }, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<SpawnResult> {
+function runJest(
+  project: { dir: string; tmp: string },
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): Promise<SpawnResult> {
   return runCollected(process.execPath, [...nodeArgs, jestBin, '-c', 'jest.config.cjs', ...args], {
     cwd: project.dir,
     env: childEnv({ TMPDIR: project.tmp, CI: 'true', NO_COLOR: '1', ...env }),
@@ -83,7 +91,11 @@ describe('ephemeral-servers/jest', () => {
   it('takes the config file from createGlobalSetup over EPHEMERAL_SERVERS_CONFIG, and getEndpoint reads the state file under another environment', async () => {
     const project = createProject();
     const files = {
-      'jest.config.cjs': jestConfig({ globalSetup: '<rootDir>/setup.cjs', globalTeardown: dist('jest-global-teardown.cjs'), testEnvironment: 'node' }),
+      'jest.config.cjs': jestConfig({
+        globalSetup: '<rootDir>/setup.cjs',
+        globalTeardown: dist('jest-global-teardown.cjs'),
+        testEnvironment: 'node',
+      }),
       'setup.cjs': `module.exports = require(${JSON.stringify(dist('jest-global-setup.cjs'))}).createGlobalSetup({ configFile: 'e2e/servers.mjs' });\n`,
       'e2e/servers.mjs': serversConfig(project.pidFile, { shared: { scope: 'run' }, api: { scope: 'worker' } }),
       'plain.test.cjs': `

@@ -10,7 +10,15 @@ const playwrightConfig = { configFile: undefined, rootDir: process.cwd() } as un
 
 /** What `defineWebServers` leaves in the runner's environment for the servers it handed to Playwright. */
 function handOff(names: string[]): void {
-  vi.stubEnv(PORTS_ENV, JSON.stringify({ pid: process.pid, servers: Object.fromEntries(names.map((name, i) => [name, { host: '127.0.0.1', port: 40_100 + i, url: 'http://{host}:{port}' }])) }));
+  vi.stubEnv(
+    PORTS_ENV,
+    JSON.stringify({
+      pid: process.pid,
+      servers: Object.fromEntries(
+        names.map((name, i) => [name, { host: '127.0.0.1', port: 40_100 + i, url: 'http://{host}:{port}' }]),
+      ),
+    }),
+  );
 }
 
 afterEach(() => {
@@ -27,10 +35,21 @@ describe('Playwright global setup and worker fixture around webServer entries', 
 
     const [fixture] = workerServersFixture();
     let seen: WorkerServers | undefined;
-    await fixture({}, async (servers) => void (seen = servers), { parallelIndex: 1, config: playwrightConfig } as unknown as WorkerInfo);
+    await fixture({}, async (servers) => void (seen = servers), {
+      parallelIndex: 1,
+      config: playwrightConfig,
+    } as unknown as WorkerInfo);
     expect(seen?.slot).toBe(2);
-    expect(seen?.getEndpoint('web')).toEqual({ name: 'web', slot: 0, host: '127.0.0.1', port: 40_100, url: 'http://127.0.0.1:40100' });
-    expect(() => seen?.getEndpoint('api')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND', server: 'api' }));
+    expect(seen?.getEndpoint('web')).toEqual({
+      name: 'web',
+      slot: 0,
+      host: '127.0.0.1',
+      port: 40_100,
+      url: 'http://127.0.0.1:40100',
+    });
+    expect(() => seen?.getEndpoint('api')).toThrow(
+      expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND', server: 'api' }),
+    );
   });
 
   it('a server of the run that depends on a webServer is a ConfigError naming it and `dependsOn`', async () => {
@@ -38,7 +57,13 @@ describe('Playwright global setup and worker fixture around webServer entries', 
     const setup = createGlobalSetup({ config: { web, api: { command: ['node', 'api.mjs'], dependsOn: ['web'] } } });
     await expect(setup(playwrightConfig)).rejects.toMatchObject({
       name: 'ConfigError',
-      issues: [{ server: 'api', path: 'dependsOn', message: expect.stringContaining(`depends on "web", which Playwright's webServer runs`) }],
+      issues: [
+        {
+          server: 'api',
+          path: 'dependsOn',
+          message: expect.stringContaining(`depends on "web", which Playwright's webServer runs`),
+        },
+      ],
     });
   });
 });

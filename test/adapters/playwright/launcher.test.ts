@@ -23,9 +23,19 @@ afterEach(async () => {
 /** The webServer entry of `web` as the built package writes it, and the launcher Playwright would start. */
 async function startLauncher(dir: string, pidFile: string): Promise<Spawned> {
   // The built module: its launcher path is dist/playwright-launcher.js, the script Playwright runs.
-  const { defineWebServers } = (await import(join(root, 'dist/playwright.js'))) as typeof import('../../../src/adapters/playwright/index.js');
+  const { defineWebServers } = (await import(
+    join(root, 'dist/playwright.js')
+  )) as typeof import('../../../src/adapters/playwright/index.js');
   const env = childEnv({ TMPDIR: dir });
-  const web = defineWebServers({ web: { command: [process.execPath, serverScript, '--port', '{port}', '--name', 'web', '--pid-file', pidFile], readiness: 'http' } }, { env });
+  const web = defineWebServers(
+    {
+      web: {
+        command: [process.execPath, serverScript, '--port', '{port}', '--name', 'web', '--pid-file', pidFile],
+        readiness: 'http',
+      },
+    },
+    { env },
+  );
   const entry = web.webServer[0]!;
   const launcher = spawnCollected('sh', ['-c', entry.command], { env, stdin: 'pipe' });
   cleanups.push(() => {
@@ -47,14 +57,20 @@ describe('webServer launcher', () => {
     process.kill(webPid!, 'SIGKILL');
     const exited = await launcher.exited;
     const exitMs = Math.round(performance.now() - killedAt);
-    console.log(`webServer SIGKILLed after ready: its launcher exited ${exited.code ?? exited.signal} ${exitMs} ms later`);
+    console.log(
+      `webServer SIGKILLed after ready: its launcher exited ${exited.code ?? exited.signal} ${exitMs} ms later`,
+    );
     // Within 1 s, as the launcher goes after a runner's death.
     expect(exitMs).toBeLessThan(1000);
     expect(exited.code).toBe(1);
     expect(launcher.stderr).toContain('webServer "web" died after it was ready');
     expect(launcher.stderr).toMatch(/ServerDeadError: Server "web" \(slot 0\) died/);
     expect(await waitUntilGone([webPid!], 1000)).toEqual([]);
-    for (const deadline = Date.now() + 2000; (await readdir(dir)).some((name) => name.startsWith(RUN_DIR_PREFIX)) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (
+      const deadline = Date.now() + 2000;
+      (await readdir(dir)).some((name) => name.startsWith(RUN_DIR_PREFIX)) && Date.now() < deadline;
+    )
+      await new Promise((r) => setTimeout(r, 20));
     expect((await readdir(dir)).filter((name) => name.startsWith(RUN_DIR_PREFIX))).toEqual([]);
   });
 });

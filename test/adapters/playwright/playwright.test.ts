@@ -51,7 +51,11 @@ function startPlaywright() {
     // Run directories land here: "nothing left" is checkable.
     TMPDIR: files.runs,
   });
-  const playwright = spawnCollected(process.execPath, [playwrightCli, 'test', '-c', join(project, 'playwright.config.ts')], { cwd: project, env });
+  const playwright = spawnCollected(
+    process.execPath,
+    [playwrightCli, 'test', '-c', join(project, 'playwright.config.ts')],
+    { cwd: project, env },
+  );
   cleanups.push(() => {
     if (playwright.child.exitCode === null && playwright.child.signalCode === null) playwright.child.kill('SIGKILL');
   });
@@ -80,7 +84,7 @@ interface Record {
 }
 
 describe('Playwright adapter (a real `playwright test`, no browser)', () => {
-  it("webServer ports agree between runner and workers; worker servers are per slot, reused, and stopped", async () => {
+  it('webServer ports agree between runner and workers; worker servers are per slot, reused, and stopped', async () => {
     const { code, output } = await startPlaywright().done;
     expect(output).toContain('6 passed');
     expect(code).toBe(0);
@@ -100,7 +104,9 @@ describe('Playwright adapter (a real `playwright test`, no browser)', () => {
     expect(new Set(records.map((r) => r.baseURL))).toEqual(new Set([`http://127.0.0.1:${runnerImports[0]!.port}`]));
     const slots = [...new Set(records.map((r) => r.slot))].sort();
     expect(slots).toEqual([1, 2]);
-    const apiBySlot = new Map(slots.map((slot) => [slot, new Set(records.filter((r) => r.slot === slot).map((r) => r.api))]));
+    const apiBySlot = new Map(
+      slots.map((slot) => [slot, new Set(records.filter((r) => r.slot === slot).map((r) => r.api))]),
+    );
     // One api instance per slot, shared by every test (and file) of the slot, never by two slots.
     for (const ports of apiBySlot.values()) expect(ports.size).toBe(1);
     expect(new Set([...apiBySlot.values()].map((ports) => [...ports][0])).size).toBe(2);

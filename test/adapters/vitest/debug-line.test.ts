@@ -11,7 +11,11 @@ it("the debug line of a worker-scoped start names the server's own pid (a comman
   const run = await runFixtureVitest(['--pool', 'forks', '--maxWorkers', '2']);
   dirs.push(run.dir);
   expect(run.code, run.output).toBe(0);
-  const lines = [...run.output.matchAll(/(started|reused) (\w+)@(\d+) pid=(\d+) port=\d+ in [\d.]+ ms( \(in-process: this worker\))?/g)].map((m) => ({
+  const lines = [
+    ...run.output.matchAll(
+      /(started|reused) (\w+)@(\d+) pid=(\d+) port=\d+ in [\d.]+ ms( \(in-process: this worker\))?/g,
+    ),
+  ].map((m) => ({
     name: m[2]!,
     pid: Number(m[4]),
     inProcess: m[5] !== undefined,
@@ -23,7 +27,9 @@ it("the debug line of a worker-scoped start names the server's own pid (a comman
   for (const line of lines) {
     if (line.name === 'inproc') {
       expect(line.inProcess).toBe(true);
-      expect(workerPids.has(line.pid), `inproc pid ${line.pid} among the workers ${[...workerPids].join(', ')}`).toBe(true);
+      expect(workerPids.has(line.pid), `inproc pid ${line.pid} among the workers ${[...workerPids].join(', ')}`).toBe(
+        true,
+      );
     } else {
       expect(line.inProcess).toBe(false);
       expect(booted(line.name), `${line.name} pid ${line.pid}`).toContain(line.pid);

@@ -12,7 +12,8 @@ import { isListening, leftoverRunDirs } from './run-vitest.js';
 const exampleDir = fileURLToPath(new URL('../../../examples/vitest/', import.meta.url));
 const rootDist = fileURLToPath(new URL('../../../dist/', import.meta.url));
 const installedDist = join(exampleDir, 'node_modules/ephemeral-servers/dist');
-const npm = (args: string[]) => execFileSync('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: exampleDir, stdio: 'pipe' });
+const npm = (args: string[]) =>
+  execFileSync('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: exampleDir, stdio: 'pipe' });
 
 /** `name:size` of every file of a dist folder: differs when the installed copy predates the last build. */
 function distSignature(dir: string): string {
@@ -72,19 +73,27 @@ it('examples/vitest passes with 2 workers and leaves no process, port or run dir
   dir = await mkdtemp(join(tmpdir(), 'es-example-'));
   const reportFile = join(dir, 'report.jsonl');
   const startedAt = performance.now();
-  const { code, output } = await runCollected(process.execPath, [join(exampleDir, 'node_modules/vitest/vitest.mjs'), 'run'], {
-    cwd: exampleDir,
-    env: childEnv({ TMPDIR: dir, EXAMPLE_REPORT: reportFile, EPHEMERAL_SERVERS_DEBUG: '1', NO_COLOR: '1' }),
-  });
+  const { code, output } = await runCollected(
+    process.execPath,
+    [join(exampleDir, 'node_modules/vitest/vitest.mjs'), 'run'],
+    {
+      cwd: exampleDir,
+      env: childEnv({ TMPDIR: dir, EXAMPLE_REPORT: reportFile, EPHEMERAL_SERVERS_DEBUG: '1', NO_COLOR: '1' }),
+    },
+  );
   const elapsedMs = performance.now() - startedAt;
   expect(code, output).toBe(0);
 
-  const report = readFileSync(reportFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ExampleReport);
+  const report = readFileSync(reportFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ExampleReport);
   expect(report.map((r) => r.file).sort()).toEqual(['pages-1', 'pages-2', 'pages-3', 'pages-4']);
   const slots = [...new Set(report.map((r) => r.slot))].sort();
   expect(slots).toEqual([1, 2]);
   // Each slot its own http-server; every worker the same Python server.
-  for (const slot of slots) expect(new Set(report.filter((r) => r.slot === slot).map((r) => r.ports.static)).size).toBe(1);
+  for (const slot of slots)
+    expect(new Set(report.filter((r) => r.slot === slot).map((r) => r.ports.static)).size).toBe(1);
   expect(new Set(report.map((r) => r.ports.static)).size).toBe(2);
   expect(new Set(report.map((r) => r.ports.python)).size).toBe(1);
 
@@ -100,7 +109,10 @@ it('examples/vitest passes with 2 workers and leaves no process, port or run dir
   // Figures for the notes (measured, not asserted).
   const runReady = /run-scoped servers ready in ([\d.]+) ms \(([^)]*)\)/.exec(output);
   const teardown = /teardown took ([\d.]+) ms/.exec(output);
-  const started = [...output.matchAll(/started (\w+)@(\d+) pid=\d+ port=\d+ in ([\d.]+) ms/g)].map((m) => ({ name: m[1]!, ms: Number(m[3]) }));
+  const started = [...output.matchAll(/started (\w+)@(\d+) pid=\d+ port=\d+ in ([\d.]+) ms/g)].map((m) => ({
+    name: m[1]!,
+    ms: Number(m[3]),
+  }));
   const reused = [...output.matchAll(/reused (\w+)@(\d+)/g)].length;
   console.log(
     `[example] end to end ${elapsedMs.toFixed(0)} ms; run-scoped start ${runReady?.[1]} ms (${runReady?.[2]}); ` +

@@ -34,11 +34,23 @@ export async function runFixtureVitest(args: readonly string[], env: Record<stri
   const dir = await mkdtemp(join(tmpdir(), 'es-vitest-'));
   const results = join(dir, 'results.jsonl');
   const boots = join(dir, 'boots.txt');
-  const { code, signal, output } = await runCollected(process.execPath, [vitestBin, 'run', '--root', projectDir, ...args], {
-    cwd: projectDir,
-    env: childEnv({ TMPDIR: dir, RESULTS: results, BOOTS: boots, NO_COLOR: '1', EPHEMERAL_SERVERS_DEBUG: '1', ...env }),
-  });
-  const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : []);
+  const { code, signal, output } = await runCollected(
+    process.execPath,
+    [vitestBin, 'run', '--root', projectDir, ...args],
+    {
+      cwd: projectDir,
+      env: childEnv({
+        TMPDIR: dir,
+        RESULTS: results,
+        BOOTS: boots,
+        NO_COLOR: '1',
+        EPHEMERAL_SERVERS_DEBUG: '1',
+        ...env,
+      }),
+    },
+  );
+  const read = (path: string) =>
+    existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : [];
   return {
     code: code ?? (signal ? 128 : null),
     output,

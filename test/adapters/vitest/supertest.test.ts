@@ -52,7 +52,9 @@ describe('ephemeral-servers/supertest', () => {
 
 describe('serverFixtures', () => {
   it('gives one worker-scoped fixture per server, plus `servers`, and the automatic `serverReport`', () => {
-    const { serverReport, ...fixtures } = serverFixtures(defineServers({ api: { app: createApp }, db: { command: ['db'], scope: 'worker' } }));
+    const { serverReport, ...fixtures } = serverFixtures(
+      defineServers({ api: { app: createApp }, db: { command: ['db'], scope: 'worker' } }),
+    );
     expect(Object.keys(fixtures).sort()).toEqual(['api', 'db', 'servers']);
     for (const [, options] of Object.values(fixtures)) expect(options).toEqual({ scope: 'worker' });
     // Test-scoped, set up for every test: it reports on the servers when the test fails.
@@ -61,8 +63,13 @@ describe('serverFixtures', () => {
 
   it('refuses a server named like a property of the test context', () => {
     expect(() => serverFixtures(defineServers({ task: { app: createApp }, servers: { app: createApp } }))).toThrow(
-      expect.objectContaining({ name: 'ConfigError', issues: [expect.objectContaining({ server: 'task' }), expect.objectContaining({ server: 'servers' })] }),
+      expect.objectContaining({
+        name: 'ConfigError',
+        issues: [expect.objectContaining({ server: 'task' }), expect.objectContaining({ server: 'servers' })],
+      }),
     );
-    expect(() => serverFixtures(defineServers({ servers: { app: createApp } }))).toThrow(/server "servers": the name `servers` clashes/);
+    expect(() => serverFixtures(defineServers({ servers: { app: createApp } }))).toThrow(
+      /server "servers": the name `servers` clashes/,
+    );
   });
 });

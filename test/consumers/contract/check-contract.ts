@@ -50,30 +50,42 @@ export function readReports(reportDir: string): VisitReport[] {
  */
 export function checkReports(reports: readonly VisitReport[], expected: ContractExpectation): string[] {
   const problems: string[] = [];
-  if (reports.length !== expected.files) problems.push(`expected ${expected.files} test file reports, got ${reports.length}`);
+  if (reports.length !== expected.files)
+    problems.push(`expected ${expected.files} test file reports, got ${reports.length}`);
   const distinct = <T>(values: T[]): T[] => [...new Set(values)];
   const stateFiles = distinct(reports.map((r) => r.stateFile));
-  if (stateFiles.length !== 1 || stateFiles[0] === null) problems.push(`expected one state file for the run, got ${JSON.stringify(stateFiles)}`);
+  if (stateFiles.length !== 1 || stateFiles[0] === null)
+    problems.push(`expected one state file for the run, got ${JSON.stringify(stateFiles)}`);
   const sharedUrls = distinct(reports.map((r) => `${r.endpoints.shared.url} pid ${r.pids.shared}`));
-  if (sharedUrls.length !== 1) problems.push(`the run-scoped server must be one instance, got ${JSON.stringify(sharedUrls)}`);
+  if (sharedUrls.length !== 1)
+    problems.push(`the run-scoped server must be one instance, got ${JSON.stringify(sharedUrls)}`);
 
   const bySlot = new Map<number, VisitReport[]>();
   for (const report of reports) bySlot.set(report.slot, [...(bySlot.get(report.slot) ?? []), report]);
   const apiBySlot = new Map<number, string>();
   for (const [slot, slotReports] of bySlot) {
     const apis = distinct(slotReports.map((r) => `${r.endpoints.api.url} pid ${r.pids.api}`));
-    if (apis.length !== 1) problems.push(`slot ${slot}: the worker-scoped command server must be reused by every file of the slot, got ${JSON.stringify(apis)}`);
+    if (apis.length !== 1)
+      problems.push(
+        `slot ${slot}: the worker-scoped command server must be reused by every file of the slot, got ${JSON.stringify(apis)}`,
+      );
     apiBySlot.set(slot, apis[0]!);
   }
   const apiInstances = [...apiBySlot.values()];
-  if (distinct(apiInstances).length !== apiInstances.length) problems.push(`two slots shared a worker-scoped instance: ${JSON.stringify(Object.fromEntries(apiBySlot))}`);
+  if (distinct(apiInstances).length !== apiInstances.length)
+    problems.push(`two slots shared a worker-scoped instance: ${JSON.stringify(Object.fromEntries(apiBySlot))}`);
   const apiPorts = distinct(reports.map((r) => r.endpoints.api.port));
-  if (apiPorts.length !== bySlot.size) problems.push(`expected one api port per slot, got ${JSON.stringify(apiPorts)} for ${bySlot.size} slot(s)`);
+  if (apiPorts.length !== bySlot.size)
+    problems.push(`expected one api port per slot, got ${JSON.stringify(apiPorts)} for ${bySlot.size} slot(s)`);
   if (![...bySlot.values()].some((slotReports) => slotReports.length > 1) && reports.length > bySlot.size) {
     problems.push('no slot ran two files: reuse across files was not exercised');
   }
-  if (bySlot.size < (expected.minSlots ?? 1)) problems.push(`expected at least ${expected.minSlots} worker slots, got ${bySlot.size} (${[...bySlot.keys()].join(', ')})`);
-  if (expected.maxSlots !== undefined && bySlot.size > expected.maxSlots) problems.push(`expected at most ${expected.maxSlots} worker slots, got ${bySlot.size}`);
+  if (bySlot.size < (expected.minSlots ?? 1))
+    problems.push(
+      `expected at least ${expected.minSlots} worker slots, got ${bySlot.size} (${[...bySlot.keys()].join(', ')})`,
+    );
+  if (expected.maxSlots !== undefined && bySlot.size > expected.maxSlots)
+    problems.push(`expected at most ${expected.maxSlots} worker slots, got ${bySlot.size}`);
   return problems;
 }
 
@@ -98,15 +110,25 @@ export function readStarts(reportDir: string): Record<string, number[]> {
  * `api` exactly once per slot that ran files, each start being the instance that slot's files saw.
  * Returns the problems found.
  */
-export function checkStarts(starts: Readonly<Record<string, readonly number[]>>, reports: readonly VisitReport[]): string[] {
+export function checkStarts(
+  starts: Readonly<Record<string, readonly number[]>>,
+  reports: readonly VisitReport[],
+): string[] {
   const problems: string[] = [];
   const shared = starts.shared ?? [];
-  if (shared.length !== 1) problems.push(`the run-scoped server must start once, it started ${shared.length} times (pids ${shared.join(', ')})`);
+  if (shared.length !== 1)
+    problems.push(
+      `the run-scoped server must start once, it started ${shared.length} times (pids ${shared.join(', ')})`,
+    );
   const slots = new Set(reports.map((r) => r.slot));
   const api = starts.api ?? [];
-  if (api.length !== slots.size) problems.push(`the worker-scoped command server must start once per slot: ${api.length} starts (pids ${api.join(', ')}) for ${slots.size} slot(s)`);
+  if (api.length !== slots.size)
+    problems.push(
+      `the worker-scoped command server must start once per slot: ${api.length} starts (pids ${api.join(', ')}) for ${slots.size} slot(s)`,
+    );
   const seen = new Set(reports.map((r) => r.pids.api));
-  if (![...seen].every((pid) => api.includes(pid))) problems.push(`the files saw api pids ${[...seen].join(', ')}, not all of them among the starts ${api.join(', ')}`);
+  if (![...seen].every((pid) => api.includes(pid)))
+    problems.push(`the files saw api pids ${[...seen].join(', ')}, not all of them among the starts ${api.join(', ')}`);
   return problems;
 }
 
@@ -160,19 +182,26 @@ export async function checkNothingLeft(reports: readonly VisitReport[], graceMs 
   const problems: string[] = [];
   const pids = [...new Set(reports.flatMap((r) => [r.pids.shared, r.pids.api, r.testPid]))];
   const live = await waitUntilGone(pids, graceMs);
-  if (live.length > 0) problems.push(`processes of the run still running (servers or test workers): ${live.join(', ')}`);
+  if (live.length > 0)
+    problems.push(`processes of the run still running (servers or test workers): ${live.join(', ')}`);
   const stateFiles = [...new Set(reports.map((r) => r.stateFile).filter((path) => path !== null))];
   for (const stateFile of stateFiles) {
     // The run's supervisor, among others, exits on its own right after the teardown: give it the grace too.
     const others = await waitUntilNone(() => findProcessesOfRun(stateFile), graceMs);
-    if (others.length > 0) problems.push(`processes with the run's EPHEMERAL_SERVERS_STATE still running: ${others.join(', ')}`);
+    if (others.length > 0)
+      problems.push(`processes with the run's EPHEMERAL_SERVERS_STATE still running: ${others.join(', ')}`);
     if (existsSync(dirname(stateFile))) problems.push(`run directory still exists: ${dirname(stateFile)}`);
   }
   // A port number may be reused by someone else by now: only a holder of this run counts.
-  const ports = [...new Set(reports.flatMap((r) => [r.endpoints.shared.port, r.endpoints.api.port, r.endpoints.inproc.port]))];
+  const ports = [
+    ...new Set(reports.flatMap((r) => [r.endpoints.shared.port, r.endpoints.api.port, r.endpoints.inproc.port])),
+  ];
   for (const port of ports) {
     const holder = await findPortHolder(port);
-    if (holder !== undefined && (pids.includes(holder.pid) || stateFiles.some((stateFile) => findProcessesOfRun(stateFile).includes(holder.pid)))) {
+    if (
+      holder !== undefined &&
+      (pids.includes(holder.pid) || stateFiles.some((stateFile) => findProcessesOfRun(stateFile).includes(holder.pid)))
+    ) {
       problems.push(`port ${port} still listening, held by pid ${holder.pid} (${holder.command})`);
     }
   }

@@ -8,7 +8,8 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 const [name = 'server', port = '0'] = process.argv.slice(2);
-if (process.env.ES_CONTRACT_REPORT_DIR) appendFileSync(join(process.env.ES_CONTRACT_REPORT_DIR, 'starts.log'), `${name} pid=${process.pid}\n`);
+if (process.env.ES_CONTRACT_REPORT_DIR)
+  appendFileSync(join(process.env.ES_CONTRACT_REPORT_DIR, 'starts.log'), `${name} pid=${process.pid}\n`);
 console.log(`${name} starting: pid ${process.pid}`);
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -16,5 +17,7 @@ const server = createServer((req, res) => {
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ name, pid: process.pid }));
 });
-server.listen(Number(port), '127.0.0.1', () => console.log(`${name} listening on http://127.0.0.1:${server.address().port}`));
+server.listen(Number(port), '127.0.0.1', () =>
+  console.log(`${name} listening on http://127.0.0.1:${server.address().port}`),
+);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -19,7 +19,15 @@ const server = createServer((req, res) => {
   res.end(JSON.stringify({ name, pid: process.pid }));
 });
 server.listen(Number(port), '127.0.0.1', () => {
-  append('servers.jsonl', JSON.stringify({ name, pid: process.pid, port: server.address().port, stateFile: process.env.EPHEMERAL_SERVERS_STATE ?? null }));
+  append(
+    'servers.jsonl',
+    JSON.stringify({
+      name,
+      pid: process.pid,
+      port: server.address().port,
+      stateFile: process.env.EPHEMERAL_SERVERS_STATE ?? null,
+    }),
+  );
   console.log(`${name} listening on http://127.0.0.1:${server.address().port}`);
 });
 process.on('SIGTERM', () => {

@@ -5,6 +5,14 @@ import { fileURLToPath } from 'node:url';
 const serverScript = fileURLToPath(new URL('./failing-server.mjs', import.meta.url));
 
 export default {
-  victim: { scope: 'run', command: [process.execPath, serverScript, 'victim', '{port}'], readiness: { type: 'http', path: '/info' } },
-  steady: { scope: 'run', command: [process.execPath, serverScript, 'steady', '{port}'], readiness: { type: 'http', path: '/info' } },
+  victim: {
+    scope: 'run',
+    command: [process.execPath, serverScript, 'victim', '{port}'],
+    readiness: { type: 'http', path: '/info' },
+  },
+  steady: {
+    scope: 'run',
+    command: [process.execPath, serverScript, 'steady', '{port}'],
+    readiness: { type: 'http', path: '/info' },
+  },
 };

@@ -12,7 +12,7 @@ async function holdInsideTest(endpoints) {
   }
   const reportDir = process.env.ES_CONTRACT_REPORT_DIR;
   writeFileSync(join(reportDir, `inside-${process.pid}`), `${process.pid}\n`);
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline && !existsSync(join(reportDir, 'release')); ) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline && !existsSync(join(reportDir, 'release'));) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

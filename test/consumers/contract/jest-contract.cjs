@@ -9,11 +9,13 @@ const { visitServers } = require('./visit.cjs');
  * @param {{ getEndpoint: (name: string) => object, file: string }} jestApi
  */
 module.exports = function defineJestContract({ getEndpoint, file }) {
-  test('sees the run-scoped servers and its own slot\'s worker-scoped ones', async () => {
+  test("sees the run-scoped servers and its own slot's worker-scoped ones", async () => {
     const endpoints = globalThis.servers;
     expect(Object.isFrozen(endpoints)).toBe(true);
     expect(getEndpoint('api')).toBe(endpoints.api);
-    expect(() => getEndpoint('missing')).toThrow(expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND' }));
+    expect(() => getEndpoint('missing')).toThrow(
+      expect.objectContaining({ name: 'ServerNotFoundError', code: 'ES_SERVER_NOT_FOUND' }),
+    );
     await visitServers({ file, slot: Number(process.env.JEST_WORKER_ID), endpoints });
   });
 };

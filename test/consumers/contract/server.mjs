@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 const [name = 'server', port = '0'] = process.argv.slice(2);
-if (process.env.ES_CONTRACT_REPORT_DIR) appendFileSync(join(process.env.ES_CONTRACT_REPORT_DIR, 'starts.log'), `${name} pid=${process.pid}\n`);
+if (process.env.ES_CONTRACT_REPORT_DIR)
+  appendFileSync(join(process.env.ES_CONTRACT_REPORT_DIR, 'starts.log'), `${name} pid=${process.pid}\n`);
 const server = createServer((req, res) => {
   if (req.url !== '/info') {
     res.statusCode = 404;
@@ -15,7 +16,11 @@ const server = createServer((req, res) => {
     return;
   }
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ name, pid: process.pid, port: server.address().port, sharedUrl: process.env.SHARED_URL ?? null }));
+  res.end(
+    JSON.stringify({ name, pid: process.pid, port: server.address().port, sharedUrl: process.env.SHARED_URL ?? null }),
+  );
 });
-server.listen(Number(port), '127.0.0.1', () => console.log(`${name} listening on http://127.0.0.1:${server.address().port}`));
+server.listen(Number(port), '127.0.0.1', () =>
+  console.log(`${name} listening on http://127.0.0.1:${server.address().port}`),
+);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

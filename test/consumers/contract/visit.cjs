@@ -39,11 +39,15 @@ function getJson(url) {
 async function visitServers({ file, slot, endpoints }) {
   const reportDir = process.env.ES_CONTRACT_REPORT_DIR;
   assert.ok(reportDir, 'ES_CONTRACT_REPORT_DIR is not set: run this project through test/consumers/consumers.test.ts');
-  assert.deepEqual(Object.keys(endpoints).sort(), ['api', 'inproc', 'shared'], 'every server of the contract config is visible');
+  assert.deepEqual(
+    Object.keys(endpoints).sort(),
+    ['api', 'inproc', 'shared'],
+    'every server of the contract config is visible',
+  );
   const { shared, api, inproc } = endpoints;
   assert.equal(shared.slot, 0, 'a run-scoped server has slot 0');
-  assert.equal(api.slot, slot, 'a worker-scoped server belongs to the test\'s slot');
-  assert.equal(inproc.slot, slot, 'an in-process worker-scoped server belongs to the test\'s slot');
+  assert.equal(api.slot, slot, "a worker-scoped server belongs to the test's slot");
+  assert.equal(inproc.slot, slot, "an in-process worker-scoped server belongs to the test's slot");
   for (const endpoint of [shared, api, inproc]) assert.equal(endpoint.url, `http://${endpoint.host}:${endpoint.port}`);
   const info = {
     shared: await getJson(`${shared.url}/info`),

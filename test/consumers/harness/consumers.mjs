@@ -49,7 +49,8 @@ export function findConsumers(consumersDir) {
  */
 export async function packPackage(destination) {
   mkdirSync(destination, { recursive: true });
-  if (!existsSync(join(packageRoot, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(packageRoot, 'dist', 'index.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
   const npmArgs = ['pack', '--json', '--pack-destination', destination];
   const hasFlock = await run('flock', ['--version']).then(
     () => true,
@@ -109,11 +110,14 @@ export async function refreshConsumers(consumers, workDir) {
   const fresh = JSON.parse(readFileSync(join(packedDir, 'package.json'), 'utf8'));
   for (const consumer of consumers) {
     const installedDir = join(consumer.dir, 'node_modules', 'ephemeral-servers');
-    if (!existsSync(join(installedDir, 'package.json'))) throw new Error(`consumer ${consumer.name} is not installed: ${INSTALL_HINT}`);
+    if (!existsSync(join(installedDir, 'package.json')))
+      throw new Error(`consumer ${consumer.name} is not installed: ${INSTALL_HINT}`);
     if (installedIntegrity(consumer.dir) === packed.integrity) continue;
     const installed = JSON.parse(readFileSync(join(installedDir, 'package.json'), 'utf8'));
     if (JSON.stringify(installed.dependencies) !== JSON.stringify(fresh.dependencies)) {
-      throw new Error(`consumer ${consumer.name} was installed with other dependencies of ephemeral-servers: ${INSTALL_HINT}`);
+      throw new Error(
+        `consumer ${consumer.name} was installed with other dependencies of ephemeral-servers: ${INSTALL_HINT}`,
+      );
     }
     rmSync(installedDir, { recursive: true, force: true });
     await cp(packedDir, installedDir, { recursive: true });

@@ -59,7 +59,7 @@ async function attempt(mode, signal, index) {
   );
   while (runner.exitCode === null && runner.signalCode === null) await sleep(20);
   const runDirs = () => readdirSync(runTmp).filter((file) => file.startsWith('ephemeral-servers-run-'));
-  for (const deadline = Date.now() + 2000; runDirs().length > 0 && Date.now() < deadline; ) await sleep(20);
+  for (const deadline = Date.now() + 2000; runDirs().length > 0 && Date.now() < deadline;) await sleep(20);
   if (runDirs().length > 0) throw new Error(`${name}: run directories left: ${runDirs().join(', ')}`);
   return lived;
 }
@@ -70,7 +70,9 @@ for (const mode of process.env.ES_ORPHAN_PLAIN === '1' ? ['package', 'plain'] : 
     const lived = [];
     for (let index = 0; index < tries; index++) lived.push(...(await attempt(mode, signal, index)));
     const lingered = lived.filter((ms) => ms > LINGER_MS).length;
-    console.log(`jest orphan: ${mode}: runner ${signal}: workers gone after ${lived.join(', ')} ms; lingered > ${LINGER_MS} ms: ${lingered} of ${lived.length}`);
+    console.log(
+      `jest orphan: ${mode}: runner ${signal}: workers gone after ${lived.join(', ')} ms; lingered > ${LINGER_MS} ms: ${lingered} of ${lived.length}`,
+    );
     if (mode === 'package' && lingered > 0) failed = true;
   }
 }

@@ -36,7 +36,10 @@ function writeConfig(mark) {
 
 const seen = () => {
   try {
-    return readFileSync(join(seenDir, 'seen.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    return readFileSync(join(seenDir, 'seen.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   } catch {
     return [];
   }
@@ -74,7 +77,9 @@ writeConfig(1);
 const env = { ...process.env, EPHEMERAL_SERVERS_CONFIG: configFile, ES_WATCH_DIR: watchDir, ES_WATCH_SEEN: seenDir };
 // Jest reads keys only from an interactive terminal; CI=true would make it non-interactive.
 delete env.CI;
-const command = [process.execPath, jestBin, '-c', 'jest.watch.config.cjs', '--watchAll'].map((arg) => `'${arg}'`).join(' ');
+const command = [process.execPath, jestBin, '-c', 'jest.watch.config.cjs', '--watchAll']
+  .map((arg) => `'${arg}'`)
+  .join(' ');
 const terminal = spawn('script', ['-qfec', command, '/dev/null'], { cwd: here, env, stdio: ['pipe', 'pipe', 'pipe'] });
 terminal.stdout.on('data', (chunk) => (output += chunk.toString()));
 terminal.stderr.on('data', (chunk) => (output += chunk.toString()));
@@ -104,9 +109,16 @@ try {
 
   const quitAt = performance.now();
   terminal.stdin.write('q');
-  const result = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref())]);
+  const result = await Promise.race([
+    exited,
+    new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref()),
+  ]);
   assert.equal(result, 0, `jest quits on q:\n${output}`);
-  console.log(`jest watch: ${seen().length} runs; shared pids ${seen().map((s) => s.shared.pid).join(', ')}; quit in ${Math.round(performance.now() - quitAt)} ms`);
+  console.log(
+    `jest watch: ${seen().length} runs; shared pids ${seen()
+      .map((s) => s.shared.pid)
+      .join(', ')}; quit in ${Math.round(performance.now() - quitAt)} ms`,
+  );
   code = 0;
 } catch (error) {
   console.error(error);

@@ -10,8 +10,13 @@ assert.match(process.env.SHARED_URL ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
 assert.equal(process.env.SHARED_URL, `http://${process.env.SHARED_HOST}:${process.env.SHARED_PORT}`);
 assert.ok(process.env.EPHEMERAL_SERVERS_STATE, 'EPHEMERAL_SERVERS_STATE is exported');
 assert.equal(process.env.API_URL, undefined, 'worker-scoped servers are not started by `run`');
-const [run] = JSON.parse(execFileSync('npx', ['--no-install', 'ephemeral-servers', 'ls', '--json'], { encoding: 'utf8' }));
-assert.deepEqual(run.servers.map((s) => [s.name, s.status, s.url]), [['shared', 'running', process.env.SHARED_URL]]);
+const [run] = JSON.parse(
+  execFileSync('npx', ['--no-install', 'ephemeral-servers', 'ls', '--json'], { encoding: 'utf8' }),
+);
+assert.deepEqual(
+  run.servers.map((s) => [s.name, s.status, s.url]),
+  [['shared', 'running', process.env.SHARED_URL]],
+);
 http.get(`${process.env.SHARED_URL}/info`, (res) => {
   let body = '';
   res.on('data', (chunk) => (body += chunk));

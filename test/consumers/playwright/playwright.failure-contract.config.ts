@@ -5,7 +5,10 @@ import { defineConfig } from '@playwright/test';
 import { defineWebServers } from 'ephemeral-servers/playwright';
 
 const web = defineWebServers({
-  site: { command: [process.execPath, join(__dirname, '../contract/failure-contract-server.mjs'), 'site', '{port}'], readiness: { type: 'http', path: '/info' } },
+  site: {
+    command: [process.execPath, join(__dirname, '../contract/failure-contract-server.mjs'), 'site', '{port}'],
+    readiness: { type: 'http', path: '/info' },
+  },
 });
 
 export default defineConfig({

@@ -36,7 +36,8 @@ async function attempt(mode, index) {
   });
   const deadline = Date.now() + 30_000;
   while (!existsSync(pidFile)) {
-    if (Date.now() > deadline || runner.exitCode !== null) throw new Error(`${mode} try ${index}: the test never started`);
+    if (Date.now() > deadline || runner.exitCode !== null)
+      throw new Error(`${mode} try ${index}: the test never started`);
     await sleep(20);
   }
   const worker = Number(readFileSync(pidFile, 'utf8'));
@@ -54,7 +55,9 @@ for (const mode of process.env.ES_ORPHAN_PLAIN === '1' ? ['package', 'plain'] : 
   results[mode] = [];
   for (let index = 0; index < tries; index++) results[mode].push(await attempt(mode, index));
   const lingered = results[mode].filter((ms) => ms > LINGER_MS).length;
-  console.log(`orphan: ${mode}: worker gone after runner SIGKILL in ${results[mode].join(', ')} ms; lingered > ${LINGER_MS} ms in ${lingered} of ${tries}`);
+  console.log(
+    `orphan: ${mode}: worker gone after runner SIGKILL in ${results[mode].join(', ')} ms; lingered > ${LINGER_MS} ms in ${lingered} of ${tries}`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(results.package.some((ms) => ms > LINGER_MS) ? 1 : 0);

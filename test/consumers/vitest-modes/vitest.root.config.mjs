@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['ephemeral-servers/vitest/setup'],
     pool: 'forks',
     maxWorkers: 2,
-    projects: [{ test: { name: 'p1', include: ['tests/p1/*.test.mjs'] } }, { test: { name: 'p2', include: ['tests/p2/*.test.mjs'] } }],
+    projects: [
+      { test: { name: 'p1', include: ['tests/p1/*.test.mjs'] } },
+      { test: { name: 'p2', include: ['tests/p2/*.test.mjs'] } },
+    ],
   },
 });

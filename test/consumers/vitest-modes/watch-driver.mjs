@@ -52,7 +52,10 @@ const capture = new Writable({
 const ends = [];
 const seen = () => {
   try {
-    return readFileSync(join(dir, 'seen.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    return readFileSync(join(dir, 'seen.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   } catch {
     return [];
   }
@@ -106,7 +109,11 @@ try {
   assert.notEqual(second.shared.pid, first.shared.pid, 'shared restarted');
   assert.notEqual(second.api.pid, first.api.pid, 'api, which depends on shared, restarted');
   assert.equal(second.other.pid, first.other.pid, 'other, unchanged, kept running');
-  assert.match(output, /servers\.config\.mjs changed: restarted shared; stopped worker instances api@1/, 'the terminal says which servers restarted');
+  assert.match(
+    output,
+    /servers\.config\.mjs changed: restarted shared; stopped worker instances api@1/,
+    'the terminal says which servers restarted',
+  );
 
   const runsBefore = seen().length;
   result = await edit(2, { invalid: true }).catch((error) => ({ reason: String(error) }));
@@ -120,7 +127,9 @@ try {
   const fourth = seen().at(-1);
   assert.equal(fourth.shared.mark, '3');
   assert.equal(fourth.other.pid, first.other.pid, 'other still kept running');
-  console.log(`watch: ${seen().length} runs; shared pids ${[...new Set(seen().map((s) => s.shared.pid))].join(', ')}; other pid ${first.other.pid} throughout`);
+  console.log(
+    `watch: ${seen().length} runs; shared pids ${[...new Set(seen().map((s) => s.shared.pid))].join(', ')}; other pid ${first.other.pid} throughout`,
+  );
   code = 0;
 } catch (error) {
   console.error(error);

@@ -44,19 +44,38 @@ try {
   const consumers = join(here, '..');
   const modes = join(work, 'consumers', 'vitest-modes');
   cpSync(join(consumers, 'contract'), join(work, 'consumers', 'contract'), { recursive: true });
-  cpSync(join(consumers, 'vitest-modes'), modes, { recursive: true, filter: (source) => !/[\\/]node_modules$/.test(source) });
+  cpSync(join(consumers, 'vitest-modes'), modes, {
+    recursive: true,
+    filter: (source) => !/[\\/]node_modules$/.test(source),
+  });
   symlinkSync(join(here, 'node_modules'), join(modes, 'node_modules'), 'dir');
   for (const layout of ['each', 'extends']) {
     const reportDir = mkdtempSync(join(work, `reports-${layout}-`));
     const startedAt = performance.now();
-    const run = spawnSync(node22, [join(here, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '-c', `vitest.${layout}.config.mjs`], {
-      cwd: modes,
-      stdio: 'inherit',
-      env: { ...process.env, TMPDIR: runTmp, EPHEMERAL_SERVERS_STATE: '', ES_CONTRACT_REPORT_DIR: reportDir, ES_CONTRACT_MIN_SLOTS: '2' },
-    });
+    const run = spawnSync(
+      node22,
+      [join(here, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '-c', `vitest.${layout}.config.mjs`],
+      {
+        cwd: modes,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          TMPDIR: runTmp,
+          EPHEMERAL_SERVERS_STATE: '',
+          ES_CONTRACT_REPORT_DIR: reportDir,
+          ES_CONTRACT_MIN_SLOTS: '2',
+        },
+      },
+    );
     const startsLog = join(reportDir, 'starts.log');
-    const shared = existsSync(startsLog) ? readFileSync(startsLog, 'utf8').split('\n').filter((line) => line.startsWith('shared ')).length : 0;
-    console.log(`vitest 5 check: projects, setup ${layout === 'each' ? 'in each project' : 'inherited (extends: true)'}: exit ${run.status} in ${Math.round(performance.now() - startedAt)} ms; shared started ${shared} time(s)`);
+    const shared = existsSync(startsLog)
+      ? readFileSync(startsLog, 'utf8')
+          .split('\n')
+          .filter((line) => line.startsWith('shared ')).length
+      : 0;
+    console.log(
+      `vitest 5 check: projects, setup ${layout === 'each' ? 'in each project' : 'inherited (extends: true)'}: exit ${run.status} in ${Math.round(performance.now() - startedAt)} ms; shared started ${shared} time(s)`,
+    );
     if (run.status !== 0 || shared !== 1) process.exitCode = 1;
     checkLeftovers(`projects ${layout}`);
   }

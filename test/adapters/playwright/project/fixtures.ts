@@ -5,7 +5,12 @@ import { workerServersFixture, type WorkerServers } from 'ephemeral-servers/play
 export const test = base.extend<{ record: (fields: object) => void }, { servers: WorkerServers }>({
   servers: workerServersFixture(),
   record: async ({}, use, testInfo) => {
-    await use((fields) => appendFileSync(process.env.ES_TEST_RECORD_FILE!, `${JSON.stringify({ test: testInfo.title, pid: process.pid, ...fields })}\n`));
+    await use((fields) =>
+      appendFileSync(
+        process.env.ES_TEST_RECORD_FILE!,
+        `${JSON.stringify({ test: testInfo.title, pid: process.pid, ...fields })}\n`,
+      ),
+    );
   },
 });
 export { expect };
@@ -13,9 +18,17 @@ export { expect };
 /** The tests of a.pw.ts and b.pw.ts: two files, so that both workers get files and reuse their servers. */
 export function defineWorkerTests(prefix: string): void {
   for (const n of [1, 2, 3]) {
-    test(`${prefix}${n}: the worker's own servers, and the runner's web server at baseURL`, async ({ servers, request, baseURL, record }, testInfo) => {
+    test(`${prefix}${n}: the worker's own servers, and the runner's web server at baseURL`, async ({
+      servers,
+      request,
+      baseURL,
+      record,
+    }, testInfo) => {
       // baseURL comes from this worker's re-import of the config: it must be the runner's port.
-      const handoff = JSON.parse(process.env.EPHEMERAL_SERVERS_PLAYWRIGHT_PORTS!) as { pid: number; servers: Record<string, { port: number }> };
+      const handoff = JSON.parse(process.env.EPHEMERAL_SERVERS_PLAYWRIGHT_PORTS!) as {
+        pid: number;
+        servers: Record<string, { port: number }>;
+      };
       expect(handoff.pid).not.toBe(process.pid);
       expect(baseURL).toBe(`http://127.0.0.1:${handoff.servers.web!.port}`);
       const web = await request.get('/');
@@ -36,4 +49,3 @@ export function defineWorkerTests(prefix: string): void {
     });
   }
 }
-

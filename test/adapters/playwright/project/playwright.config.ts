@@ -6,7 +6,10 @@ import servers from './servers.config.mjs';
 
 const web = defineWebServers(servers, { only: ['web'] });
 // Every process that evaluates this config says which port it got (the test asserts they agree).
-appendFileSync(process.env.ES_TEST_IMPORTS_FILE!, `${JSON.stringify({ pid: process.pid, worker: process.env.TEST_WORKER_INDEX ?? null, port: web.endpoints.web!.port })}\n`);
+appendFileSync(
+  process.env.ES_TEST_IMPORTS_FILE!,
+  `${JSON.stringify({ pid: process.pid, worker: process.env.TEST_WORKER_INDEX ?? null, port: web.endpoints.web!.port })}\n`,
+);
 
 export default defineConfig({
   testDir: '.',

@@ -7,7 +7,10 @@ const serverScript = fileURLToPath(new URL('../../../fixtures/server.mjs', impor
 const pidFile = process.env.ES_TEST_PID_FILE;
 
 export default {
-  web: { command: ['node', serverScript, '--port', '{port}', '--name', 'web', '--pid-file', pidFile], readiness: 'http' },
+  web: {
+    command: ['node', serverScript, '--port', '{port}', '--name', 'web', '--pid-file', pidFile],
+    readiness: 'http',
+  },
   api: { command: ['node', serverScript, '--port', '{port}', '--name', 'api', '--pid-file', pidFile], scope: 'worker' },
   mem: { app: () => createServer((_req, res) => res.end(`mem in ${process.pid}`)), scope: 'worker' },
 };

@@ -9,7 +9,15 @@ const repository = join(__dirname, '../../../..');
 const web = defineWebServers({
   api: { command: ['node', 'api.mjs', '{port}'], readiness: { type: 'http', path: '/hello' } },
   vite: {
-    command: ['node', join(repository, 'node_modules/vite/bin/vite.js'), '--port', '{port}', '--strictPort', '--host', '127.0.0.1'],
+    command: [
+      'node',
+      join(repository, 'node_modules/vite/bin/vite.js'),
+      '--port',
+      '{port}',
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
     cwd: join(repository, 'test/fixtures/vite-app'),
     readiness: { type: 'http' },
     dependsOn: ['api'],
@@ -18,7 +26,10 @@ const web = defineWebServers({
 // Evaluated in the runner and in each worker: the worker's value is the port the launcher reported.
 process.env.ES_BROWSER_API_URL = web.url('api');
 if (process.env.ES_BROWSER_PORTS_FILE && process.env.TEST_WORKER_INDEX === undefined) {
-  require('node:fs').writeFileSync(process.env.ES_BROWSER_PORTS_FILE, JSON.stringify(Object.values(web.endpoints).map((endpoint) => endpoint.port)));
+  require('node:fs').writeFileSync(
+    process.env.ES_BROWSER_PORTS_FILE,
+    JSON.stringify(Object.values(web.endpoints).map((endpoint) => endpoint.port)),
+  );
 }
 
 export default defineConfig({

@@ -19,9 +19,22 @@ import {
 } from 'ephemeral-servers';
 
 export const config = defineServers({
-  api: { command: ['node', 'server.js', '--port', '{port}'], readiness: { type: 'http', path: '/health' }, stopTimeoutMs: 2000 },
-  web: { command: ['node', 'web.js', '--port', '0'], port: 0, readiness: /on port (?<port>\d+)/, dependsOn: ['api'], scope: 'worker' },
-  ok: { command: ['node', 'ok.js', '{port}'], readiness: Wait.forHttp('/health', { statuses: [200, 204] } satisfies ForHttpOptions) },
+  api: {
+    command: ['node', 'server.js', '--port', '{port}'],
+    readiness: { type: 'http', path: '/health' },
+    stopTimeoutMs: 2000,
+  },
+  web: {
+    command: ['node', 'web.js', '--port', '0'],
+    port: 0,
+    readiness: /on port (?<port>\d+)/,
+    dependsOn: ['api'],
+    scope: 'worker',
+  },
+  ok: {
+    command: ['node', 'ok.js', '{port}'],
+    readiness: Wait.forHttp('/health', { statuses: [200, 204] } satisfies ForHttpOptions),
+  },
 });
 
 // @ts-expect-error: `command` must be an array

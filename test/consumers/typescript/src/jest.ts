@@ -1,8 +1,14 @@
 // The Jest adapter, from an ES module (dist/jest*.d.ts).
 import { getEndpoint, ENDPOINTS_KEY, SERVERS_GLOBAL, type Endpoint } from 'ephemeral-servers/jest';
 import { CONFIG_ENV } from 'ephemeral-servers';
-import EphemeralServersEnvironment, { EphemeralServersEnvironment as NamedEnvironment } from 'ephemeral-servers/jest/environment';
-import globalSetup, { createGlobalSetup, type JestGlobalSetup, type JestGlobalSetupOptions } from 'ephemeral-servers/jest/global-setup';
+import EphemeralServersEnvironment, {
+  EphemeralServersEnvironment as NamedEnvironment,
+} from 'ephemeral-servers/jest/environment';
+import globalSetup, {
+  createGlobalSetup,
+  type JestGlobalSetup,
+  type JestGlobalSetupOptions,
+} from 'ephemeral-servers/jest/global-setup';
 import globalTeardown from 'ephemeral-servers/jest/global-teardown';
 import { TestEnvironment } from 'jest-environment-node';
 

@@ -32,7 +32,11 @@ export const test = base.extend<{ apiUrl: string }, { servers: WorkerServers }>(
 });
 
 // The default export is the global setup (what `globalSetup: 'ephemeral-servers/playwright'` calls).
-const setups: ((config: FullConfig) => Promise<() => Promise<void>>)[] = [globalSetupDefault, globalSetup, createGlobalSetup({ configFile: './servers.config.ts' })];
+const setups: ((config: FullConfig) => Promise<() => Promise<void>>)[] = [
+  globalSetupDefault,
+  globalSetup,
+  createGlobalSetup({ configFile: './servers.config.ts' }),
+];
 export const setupCount = setups.length;
 
 export type PlaywrightApi = typeof playwright;

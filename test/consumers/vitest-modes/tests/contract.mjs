@@ -10,7 +10,11 @@ const test = withServers(base, servers);
 
 /** Defines the contract test in the calling file. */
 export function defineVitestContract(file) {
-  test('sees the run-scoped servers and its own slot\'s worker-scoped ones; inject agrees', async ({ shared, api, inproc }) => {
+  test("sees the run-scoped servers and its own slot's worker-scoped ones; inject agrees", async ({
+    shared,
+    api,
+    inproc,
+  }) => {
     const provided = inject('ephemeral-servers');
     assert.ok(provided, "inject('ephemeral-servers') is undefined in this project");
     assert.equal(provided.stateFile, process.env.EPHEMERAL_SERVERS_STATE, 'inject and the fixtures name the same run');

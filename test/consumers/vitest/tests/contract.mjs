@@ -8,7 +8,7 @@ const test = withServers(base, servers);
 
 /** Defines the contract test in the calling file. */
 export function defineVitestContract(file) {
-  test('sees the run-scoped servers and its own slot\'s worker-scoped ones', async ({ shared, api, inproc }) => {
+  test("sees the run-scoped servers and its own slot's worker-scoped ones", async ({ shared, api, inproc }) => {
     await visitServers({ file, slot: Number(process.env.VITEST_POOL_ID), endpoints: { shared, api, inproc } });
   });
 }

@@ -4,7 +4,11 @@ const { basename, join } = require('node:path');
 
 test('blocks inside a test', async () => {
   // With the package, the test environment holds an in-process server (`inproc`) in this worker.
-  if (process.env.ES_ORPHAN_MODE === 'package' && globalThis.servers.inproc === undefined) throw new Error('no in-process server');
-  writeFileSync(join(process.env.ES_ORPHAN_DIR, `${process.env.ES_ORPHAN_TRY}-${basename(__filename)}.pid`), String(process.pid));
+  if (process.env.ES_ORPHAN_MODE === 'package' && globalThis.servers.inproc === undefined)
+    throw new Error('no in-process server');
+  writeFileSync(
+    join(process.env.ES_ORPHAN_DIR, `${process.env.ES_ORPHAN_TRY}-${basename(__filename)}.pid`),
+    String(process.pid),
+  );
   await new Promise((resolve) => setTimeout(resolve, 20_000));
 });

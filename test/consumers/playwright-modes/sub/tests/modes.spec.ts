@@ -9,7 +9,10 @@ test('the webServer at baseURL, started from the config directory', async ({ req
   expect(servers.getEndpoint('site').url).toBe(new URL('/', site.url()).href.replace(/\/$/, ''));
 });
 
-test('a port taken since the runner allocated it: the launcher took another, workers see it', async ({ request, servers }) => {
+test('a port taken since the runner allocated it: the launcher took another, workers see it', async ({
+  request,
+  servers,
+}) => {
   const busy = servers.getEndpoint('busy');
   expect(busy.port).not.toBe(Number(process.env.ES_MODES_HELD));
   expect((await (await request.get(`${busy.url}/info`)).json()).name).toBe('busy');
