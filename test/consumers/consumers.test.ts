@@ -24,7 +24,7 @@ import {
   readStarts,
   type ContractExpectation,
 } from './contract/check-contract.js';
-import { findConsumers, lockConsumers, refreshConsumers } from './harness/consumers.mjs';
+import { findConsumers, useConsumers } from './harness/consumers.mjs';
 
 /** One entry of a consumer's `ephemeralServersConsumer.runs` (see README.md). */
 interface ConsumerRun {
@@ -60,9 +60,9 @@ let releaseLock: (() => Promise<void>) | undefined;
 let packedDir: string;
 
 beforeAll(async () => {
-  // One session at a time: another one's refresh or install would swap node_modules under our runners.
-  releaseLock = await lockConsumers(consumersDir);
-  packedDir = await refreshConsumers(consumers, workDir);
+  // Shared with the session's other consumer files; another session's refresh or install (which would
+  // swap node_modules under our runners) waits for it.
+  ({ packedDir, release: releaseLock } = await useConsumers(consumers, workDir));
 }, 660_000);
 
 afterAll(async () => {

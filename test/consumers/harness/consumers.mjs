@@ -1,9 +1,9 @@
 // Shared by install.mjs and consumers.test.ts: the consumer-project convention (README.md) and packing.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -64,20 +64,80 @@ export async function packPackage(destination) {
 }
 
 /**
- * Takes the consumers lock (`test/consumers/.harness.lock`, a proper-lockfile directory refreshed
- * while held, stale after 30 s): installing or refreshing a consumer's `node_modules` while another
- * session runs that consumer's tests breaks them. Waits up to `waitMs` (default 10 minutes).
- * @returns the release function.
+ * Takes a consumers lock, a flock(1) on a file of `test/consumers/`, held by a `flock` child until the
+ * returned function is called (or this process dies: the child's stdin closes and flock lets go).
+ * - `run` lock (`.harness.flock`): held `shared` by every test file that runs consumers (so the files
+ *   of one session run them side by side) and `exclusive` by whatever swaps a consumer's
+ *   `node_modules` (install.mjs, a refresh to another build), which waits until no session runs them.
+ * - `refresh` lock (`.harness-refresh.flock`): exclusive, held only while deciding on and doing a
+ *   refresh (see {@link useConsumers}).
+ * Waits up to `waitMs` (default 10 minutes), then rejects.
+ * @param {string} consumersDir
+ * @param {{ lock?: 'run' | 'refresh', mode?: 'shared' | 'exclusive', waitMs?: number }} [options]
+ * @returns {Promise<() => Promise<void>>} the release function.
  */
-export async function lockConsumers(consumersDir, waitMs = 600_000) {
-  const { lock } = (await import('proper-lockfile')).default;
-  const intervalMs = 500;
-  return lock(consumersDir, {
-    lockfilePath: join(consumersDir, '.harness.lock'),
-    stale: 30_000,
-    retries: { retries: Math.ceil(waitMs / intervalMs), factor: 1, minTimeout: intervalMs, maxTimeout: intervalMs },
+export async function lockConsumers(consumersDir, { lock = 'run', mode = 'exclusive', waitMs = 600_000 } = {}) {
+  const file = join(consumersDir, lock === 'run' ? '.harness.flock' : '.harness-refresh.flock');
+  const holder = spawn(
+    'flock',
+    [
+      mode === 'shared' ? '-s' : '-x',
+      '-w',
+      String(Math.ceil(waitMs / 1000)),
+      file,
+      '-c',
+      'echo locked; exec cat >/dev/null',
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    holder.stdout.once('data', resolve);
+    holder.once('error', reject);
+    void exited.then((code) => reject(new Error(`flock ${mode} ${file}: exit ${code} (waited ${waitMs} ms?)`)));
   });
+  return async () => {
+    holder.stdin.end();
+    await exited;
+  };
 }
+
+/**
+ * What a test file that runs consumers calls first: packs the build, refreshes every consumer whose
+ * installed copy is of another tarball (under the `refresh` lock, and the `run` lock exclusive, so no
+ * session's runners see node_modules change), then holds the `run` lock shared until `release`. All
+ * consumers are refreshed at once, so a second file of the same session finds nothing to refresh and
+ * runs beside the first instead of waiting for it.
+ * @param {{ name: string, dir: string }[]} consumers every consumer (findConsumers)
+ * @param {string} workDir an empty directory of the caller's
+ * @returns {Promise<{ packedDir: string, release: () => Promise<void> }>}
+ */
+export async function useConsumers(consumers, workDir) {
+  const releaseRefresh = await lockConsumers(consumersDir(consumers), { lock: 'refresh' });
+  try {
+    const integrity = (await packPackageOnce()).integrity;
+    if (consumers.some((consumer) => installedIntegrity(consumer.dir) !== integrity)) {
+      // Exclusive, then shared (flock would not grant the shared lock while the exclusive one is held);
+      // the refresh lock keeps any other refresh out in between.
+      const releaseRun = await lockConsumers(consumersDir(consumers));
+      let packedDir;
+      try {
+        packedDir = await refreshConsumers(consumers, workDir);
+      } finally {
+        await releaseRun();
+      }
+      return { packedDir, release: await sharedRunLock(consumers) };
+    }
+    const release = await sharedRunLock(consumers);
+    return { packedDir: await refreshConsumers(consumers, workDir), release };
+  } finally {
+    await releaseRefresh();
+  }
+}
+
+/** The directory holding the consumers (they are its subdirectories). */
+const consumersDir = (consumers) => dirname(consumers[0].dir);
+const sharedRunLock = (consumers) => lockConsumers(consumersDir(consumers), { mode: 'shared' });
 
 /** File in a consumer's installed copy naming the integrity of the tarball it came from. */
 const INSTALLED_MARKER = '.installed-from-tarball';
@@ -98,7 +158,7 @@ const INSTALL_HINT = 'run `node test/consumers/install.mjs` first (after `npm ru
 /**
  * Packs the current build into `workDir` and unpacks it over each consumer's installed copy whose
  * tarball differs (its dependencies must not have changed since the install: they are not reinstalled
- * here). Hold {@link lockConsumers} while calling it.
+ * here). Called by {@link useConsumers}, under its locks.
  * @returns {Promise<string>} the package as the tarball ships it (`<workDir>/unpacked/package`).
  */
 export async function refreshConsumers(consumers, workDir) {
