@@ -141,14 +141,19 @@ export function runCollected(
   return spawnCollected(command, args, options).done;
 }
 
-/** Variables of the runner running our tests that must not reach a runner or owner the test spawns. */
+/**
+ * Variables of the runner running our tests that must not reach a runner or owner the test spawns.
+ * `EPHEMERAL_SERVERS_PROCFS` does: it is the machine setting the whole suite runs under (`.ci/run`'s
+ * posix-backend pass), and a child on the other backend would not recognise the start times the test
+ * recorded (its sweep would leave a stale run alone as unverified).
+ */
 const OUTER_RUNNER_ENV =
-  /^(VITEST|JEST_|EPHEMERAL_SERVERS_|TEST_PARALLEL_INDEX|TEST_WORKER_INDEX|NODE_OPTIONS$|npm_lifecycle|npm_package)/;
+  /^(VITEST|JEST_|EPHEMERAL_SERVERS_(?!PROCFS$)|TEST_PARALLEL_INDEX|TEST_WORKER_INDEX|NODE_OPTIONS$|npm_lifecycle|npm_package)/;
 
 /**
  * This process's environment without what a runner around it may have set (Vitest's and Jest's
- * variables, Playwright's worker indexes, any `EPHEMERAL_SERVERS_*`, `NODE_OPTIONS`, npm's script
- * variables), plus `extra`: what a runner or run owner spawned by a test starts from.
+ * variables, Playwright's worker indexes, any `EPHEMERAL_SERVERS_*` but the backend setting, `NODE_OPTIONS`,
+ * npm's script variables), plus `extra`: what a runner or run owner spawned by a test starts from.
  */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
