@@ -61,7 +61,9 @@ async function startRunner(tool, tag, dir) {
     await waitFor(() => existsSync(mark), 30_000, tool);
     return { child };
   }
-  const child = spawn(process.execPath, [RUNNER, tool, tag], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, tool, tag], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await waitFor(() => out.includes('ready'), 20_000, tool);

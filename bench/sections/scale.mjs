@@ -15,7 +15,7 @@ const WORKER = fileURLToPath(new URL('./scale-worker.mjs', import.meta.url));
 async function spawnWorkers(stateFile, count) {
   const workers = [];
   for (let slot = 1; slot <= count; slot++) {
-    const child = spawn(process.execPath, [WORKER, String(slot)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, String(slot)], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, EPHEMERAL_SERVERS_STATE: stateFile },
     });

@@ -96,7 +96,7 @@ export async function benchStateFile({ writers = 16, updates = 100, single = 200
   let reader;
   try {
     floor = await startFloor(dir);
-    reader = spawnLines([READER, stateFile]);
+    reader = spawnLines(['--import', 'tsx', READER, stateFile]);
     // Uncontended: one process, one update at a time, ours and the floor alternating in blocks.
     const alone = startWriter(stateFile, floor.socketPath, 0, BLOCK, 20);
     await alone.booted;
