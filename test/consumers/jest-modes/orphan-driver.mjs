@@ -13,21 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { isLive } from '../harness/processes.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const jestBin = join(here, 'node_modules/jest/bin/jest.js');
 const tries = Number(process.env.ES_ORPHAN_TRIES ?? '1');
 const dir = mkdtempSync(join(tmpdir(), 'jest-orphan-'));
 const LINGER_MS = 2_000;
-
-const isLive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
-  } catch {
-    return false;
-  }
-};
 
 /** One try: returns how long each worker lived after the signal, in ms. */
 async function attempt(mode, signal, index) {

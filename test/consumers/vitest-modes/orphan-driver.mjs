@@ -11,21 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { isLive } from '../harness/processes.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const vitestCli = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs');
 const tries = Number(process.env.ES_ORPHAN_TRIES ?? '3');
 const dir = mkdtempSync(join(tmpdir(), 'orphan-'));
 const LINGER_MS = 2_000;
-
-const isLive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
-  } catch {
-    return false;
-  }
-};
 
 async function attempt(mode, index) {
   const pidFile = join(dir, `worker-${mode}-${index}.pid`);
